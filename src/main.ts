@@ -1,0 +1,45 @@
+// Entry point: the CNI protocol when CNI_COMMAND is set, the operator CLI otherwise.
+import { dispatch } from './cni/dispatch.js';
+import { readBounded } from './cni/stdin.js';
+import { createRunner } from './net/exec.js';
+import { createPlugin } from './plugin/plugin.js';
+
+/** Runs one CNI invocation on this process's env and stdio; resolves to the exit code. */
+export async function runCni(): Promise<number> {
+  const started = performance.now();
+  const messages: string[] = [];
+  const outcome = await dispatch(
+    {
+      getenv: (name) => process.env[name],
+      readStdin: () => readBounded(process.stdin),
+      writeStdout: (text) => process.stdout.write(text + '\n'),
+    },
+    createPlugin(createRunner(), (message) => messages.push(message)),
+  );
+  // Diagnostics go to stderr only: the runtime parses stdout as the result or the error.
+  const env = outcome.env;
+  const who = env
+    ? ` container=${env.containerId} netns=${env.netns || '-'} ifname=${env.ifname}`
+    : '';
+  const prefix = `urunc-tap ${outcome.command ?? '?'}${who}:`;
+  for (const message of messages) process.stderr.write(`${prefix} ${message}\n`);
+  const ms = Math.round(performance.now() - started);
+  if (outcome.error)
+    process.stderr.write(
+      `${prefix} failed (code ${outcome.error.code}) after ${ms} ms: ${outcome.error.message}\n`,
+    );
+  else if (outcome.command !== 'VERSION') process.stderr.write(`${prefix} ok in ${ms} ms\n`);
+  return outcome.exitCode;
+}
+
+async function main(): Promise<void> {
+  if (process.env.CNI_COMMAND) {
+    process.exitCode = await runCni();
+    return;
+  }
+  // The operator CLI (and yargs) is loaded only off the CNI path.
+  const { runCli } = await import('./cli/cli.js');
+  process.exitCode = await runCli(process.argv.slice(2));
+}
+
+await main();

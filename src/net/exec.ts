@@ -1,0 +1,83 @@
+// The one place that spawns processes: iproute2 inside a network namespace, never via a shell.
+import { execa } from 'execa';
+
+/** The iproute2 tools we drive. */
+export type Tool = 'ip' | 'tc';
+
+/** One iproute2 invocation, run inside the namespace at `netns` (a path). */
+export interface IprouteCommand {
+  tool: Tool;
+  args: string[];
+  netns: string;
+  /** Fed to the tool's stdin (for `-batch -`). */
+  input?: string;
+}
+
+/** Runs iproute2 commands; the seam for tests and fault injection. */
+export type Runner = (command: IprouteCommand) => Promise<string>;
+
+/** An iproute2 command that failed: which one, where, and what it said. */
+export class IprouteError extends Error {
+  readonly argv: string[];
+  readonly netns: string;
+  readonly exitCode: number | undefined;
+  readonly stderr: string;
+  readonly timedOut: boolean;
+  readonly input: string | undefined;
+
+  constructor(fields: {
+    argv: string[];
+    netns: string;
+    exitCode: number | undefined;
+    stderr: string;
+    timedOut: boolean;
+    input: string | undefined;
+  }) {
+    const what = fields.timedOut ? 'timed out' : `failed (exit ${fields.exitCode ?? 'signal'})`;
+    super(
+      `\`${fields.argv.join(' ')}\` in ${fields.netns} ${what}: ${fields.stderr.trim() || 'no output'}`,
+    );
+    this.name = 'IprouteError';
+    this.argv = fields.argv;
+    this.netns = fields.netns;
+    this.exitCode = fields.exitCode;
+    this.stderr = fields.stderr;
+    this.timedOut = fields.timedOut;
+    this.input = fields.input;
+  }
+}
+
+/** Every iproute2 call gives up after this long; a hung netlink call must not hang the runtime. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+// Runtimes do not always pass PATH to plugins (the CNI spec does not require it).
+const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * Builds the real runner. iproute2 6.1's `-n` takes namespace names only, so we enter the
+ * namespace by path with `nsenter --net=PATH`, which then execs the tool (one process).
+ */
+export function createRunner(options: { timeoutMs?: number; path?: string } = {}): Runner {
+  const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const PATH = options.path || process.env.PATH || FALLBACK_PATH;
+  return async (command) => {
+    const argv = ['nsenter', `--net=${command.netns}`, '--', command.tool, ...command.args];
+    const result = await execa(argv[0]!, argv.slice(1), {
+      input: command.input ?? '',
+      timeout,
+      reject: false,
+      env: { PATH, LC_ALL: 'C' },
+      extendEnv: false,
+      stripFinalNewline: false,
+    });
+    if (result.exitCode === 0 && !result.timedOut) return String(result.stdout);
+    throw new IprouteError({
+      argv: [command.tool, ...command.args],
+      netns: command.netns,
+      exitCode: result.exitCode,
+      stderr: String(result.stderr || result.message),
+      timedOut: result.timedOut,
+      input: command.input,
+    });
+  };
+}
