@@ -97,11 +97,11 @@ POD_MAC=$(ip -n "$NS" -br link show dev eth0 | awk '{print $3}')
 POD_MTU=$(cat "/sys/class/net/$HOSTIF/mtu")
 ip -n "$NS" tuntap add dev "$TAP" mode tap vnet_hdr
 ip -n "$NS" link set "$TAP" mtu "$POD_MTU" up
-for pair in "eth0 $TAP" "$TAP eth0"; do
-	set -- $pair
-	tc -n "$NS" qdisc add dev "$1" ingress
-	tc -n "$NS" filter add dev "$1" parent ffff: protocol all prio 49152 u32 match u32 0 0 \
-		action mirred egress redirect dev "$2"
+for pair in "eth0:$TAP" "$TAP:eth0"; do
+	from=${pair%%:*} to=${pair#*:}
+	tc -n "$NS" qdisc add dev "$from" ingress
+	tc -n "$NS" filter add dev "$from" parent ffff: protocol all prio 49152 u32 match u32 0 0 \
+		action mirred egress redirect dev "$to"
 done
 log "pod eth0 mac $POD_MAC mtu $POD_MTU; $TAP <-> eth0 redirects installed"
 
@@ -116,7 +116,7 @@ QEMU=(nsenter "--net=/run/netns/$NS" qemu-system-x86_64
 	-serial "file:$SERIAL"
 	-kernel "$URUNC_TAP_GUEST_VMLINUZ" -initrd "$URUNC_TAP_GUEST_INITRD" -append "$APPEND"
 	-netdev "$NETDEV" -device "virtio-net-pci,netdev=n0,mac=$POD_MAC,romfile=${SMOKE_NIC_OPTS:-}")
-log "qemu: ${QEMU[*]}"
+log "qemu: $(printf "%q " "${QEMU[@]}")"
 T_QEMU=$(now)
 "${QEMU[@]}" </dev/null >"$WORK/qemu.out" 2>&1 &
 QEMU_PID=$! # nsenter execs qemu: same pid
@@ -204,6 +204,15 @@ if mib > 0:
           f"guest sha256 {'OK' if got == want else 'MISMATCH'} {got}")
     ok &= got == want
 
+    t = time.monotonic()
+    c = http.client.HTTPConnection(ip, 80, timeout=120)
+    c.request("POST", "/cgi-bin/sink", body=data, headers={"Content-Type": "application/octet-stream"})
+    got = c.getresponse().read().decode().strip()
+    dt = time.monotonic() - t
+    print(f"smoke: upload to sink (no hashing) {len(data)} B in {dt:.2f} s ({len(data) / dt / 1048576:.2f} MiB/s), "
+          f"guest counted {got} B {'OK' if got == str(len(data)) else 'MISMATCH'}")
+    ok &= got == str(len(data))
+
 msg = os.urandom(4096)
 s = socket.create_connection((ip, 7), timeout=20)
 s.sendall(msg)
@@ -220,4 +229,10 @@ sys.exit(0 if ok else 1)
 PY
 
 log "tc redirect counters: $(tc -n "$NS" -s filter show dev eth0 parent ffff: | grep -m1 -o 'Sent [0-9]* bytes [0-9]* pkt') (eth0->tap), $(tc -n "$NS" -s filter show dev "$TAP" parent ffff: | grep -m1 -o 'Sent [0-9]* bytes [0-9]* pkt') (tap->eth0)"
+# Average frame size through the tap tells whether GSO super-frames crossed the redirect intact.
+read -r TX_B TX_P RX_B RX_P < <(ip -n "$NS" -j -s link show dev "$TAP" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)[0]["stats64"]
+print(s["tx"]["bytes"], s["tx"]["packets"], s["rx"]["bytes"], s["rx"]["packets"])')
+log "$TAP frames: to guest $TX_P pkts avg $((TX_B / (TX_P ? TX_P : 1))) B; from guest $RX_P pkts avg $((RX_B / (RX_P ? RX_P : 1))) B"
 log "timings: qemu start -> first ping $(elapsed "$T_QEMU" "$T_PING") s; total $(elapsed "$T_BUILD" "$(now)") s"

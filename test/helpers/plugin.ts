@@ -1,0 +1,91 @@
+// Runs the built plugin exactly as a runtime does: CNI_* env and the config on stdin.
+import { execa } from 'execa';
+import { fileURLToPath } from 'node:url';
+
+/** The executable under test; URUNC_TAP_BIN points the suite at another build of it. */
+export const PLUGIN =
+  process.env.URUNC_TAP_BIN ?? fileURLToPath(new URL('../../bin/urunc-tap', import.meta.url));
+
+export interface Invocation {
+  command: string;
+  config: unknown;
+  netns?: string;
+  containerId?: string;
+  ifname?: string;
+  /** Extra or overriding environment (e.g. PATH for fault injection). */
+  env?: Record<string, string | undefined>;
+  /** Raw stdin instead of JSON.stringify(config). */
+  stdin?: string | Buffer;
+}
+
+export interface Outcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON, when it is. */
+  json: any;
+}
+
+/** Invokes the plugin and returns what it printed; never throws on a non-zero exit. */
+export async function cni(invocation: Invocation): Promise<Outcome> {
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    CNI_COMMAND: invocation.command,
+    CNI_CONTAINERID: invocation.containerId ?? 'ctr-test-1',
+    CNI_NETNS: invocation.netns ?? '',
+    CNI_IFNAME: invocation.ifname ?? 'eth0',
+    CNI_PATH: '/opt/cni/bin',
+    ...invocation.env,
+  };
+  const result = await execa(PLUGIN, [], {
+    env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      string
+    >,
+    extendEnv: false,
+    input: invocation.stdin ?? JSON.stringify(invocation.config),
+    reject: false,
+    timeout: 60_000,
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(result.stdout);
+  } catch {
+    json = undefined;
+  }
+  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, json };
+}
+
+/** A plugin config entry as a runtime sends it for `cniVersion`. */
+export function netconf(
+  cniVersion: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { cniVersion, name: 'urunc-test', type: 'urunc-tap', ...extra };
+}
+
+/** A prevResult like the ptp plugin returns for a pod interface in `netns`. */
+export function ptpLikeResult(
+  cniVersion: string,
+  netns: string,
+  ifname = 'eth0',
+): Record<string, unknown> {
+  const legacy = cniVersion.startsWith('0.');
+  return {
+    cniVersion,
+    interfaces: [
+      { name: 'veth1234', mac: 'aa:bb:cc:00:00:01' },
+      { name: ifname, mac: 'aa:bb:cc:00:00:02', sandbox: netns },
+    ],
+    ips: [
+      {
+        ...(legacy ? { version: '4' } : {}),
+        address: '10.123.0.2/24',
+        gateway: '10.123.0.1',
+        interface: 1,
+      },
+    ],
+    routes: [{ dst: '0.0.0.0/0' }],
+    dns: {},
+  };
+}
