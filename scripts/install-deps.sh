@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what urunc-tap's demo and test suite need on a fresh Debian 12 machine (as root):
+# Debian packages first, then the npm packages from package-lock.json, then the build.
+# Idempotent: a package already installed is not fetched again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# iproute2 + util-linux (nsenter): what the plugin drives. iputils-ping, python3: test helpers.
+# The rest are the real peers of the end-to-end tier: Debian's reference CNI plugins, libcni's
+# sources with Go to build a client from them, qemu, and a kernel + busybox for a tiny guest.
+PACKAGES=(
+  iproute2 util-linux iputils-ping python3
+  containernetworking-plugins golang-go golang-github-appc-cni-dev
+  qemu-system-x86 busybox-static linux-image-cloud-amd64 cpio gzip
+)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: need root to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run build --silent
