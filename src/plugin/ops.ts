@@ -6,6 +6,7 @@ import {
   deleteFilter,
   deleteIngressQdisc,
   deleteLink,
+  deletePriority,
   setLink,
   type BatchCommand,
 } from '../net/commands.js';
@@ -30,7 +31,8 @@ export type Op =
   | { op: 'add-ingress-qdisc'; dev: string }
   | { op: 'delete-ingress-qdisc'; dev: string }
   | { op: 'add-redirect'; dev: string; target: string; qdiscAddedByUs: boolean }
-  | { op: 'delete-filter'; dev: string; filter: TcFilter };
+  | { op: 'delete-filter'; dev: string; filter: TcFilter }
+  | { op: 'delete-priority'; dev: string; pref: number; protocol: string; kind: string };
 
 /** The iproute2 commands that carry out an op. */
 export function commandsFor(op: Op): BatchCommand[] {
@@ -52,6 +54,8 @@ export function commandsFor(op: Op): BatchCommand[] {
       return [addRedirect(op.dev, REDIRECT_PREF, op.target, redirectCookie(op.qdiscAddedByUs))];
     case 'delete-filter':
       return [deleteFilter(op.dev, op.filter)];
+    case 'delete-priority':
+      return [deletePriority(op.dev, op)];
   }
 }
 
@@ -72,5 +76,7 @@ export function describe(op: Op): string {
       return `added redirect ${op.dev} -> ${op.target}`;
     case 'delete-filter':
       return `deleted filter pref ${op.filter.pref} handle ${op.filter.handle} on ${op.dev}`;
+    case 'delete-priority':
+      return `deleted filters at pref ${op.pref} on ${op.dev}`;
   }
 }

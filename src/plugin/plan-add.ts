@@ -9,6 +9,7 @@ import {
   redirectsTo,
   type NamespaceState,
 } from './observe.js';
+import { removeFilters } from './filter-removal.js';
 import type { Op } from './ops.js';
 
 /**
@@ -45,7 +46,7 @@ export function planAdd(state: NamespaceState, attachment: Attachment, config: P
     const [first, ...extra] = ours;
     if (first && !targetIsNew && extra.length === 0 && redirectsTo(first, target)) continue;
     // Orphaned ("*"), misdirected or duplicated redirects of ours are replaced by one good one.
-    for (const filter of ours) ops.push({ op: 'delete-filter', dev, filter });
+    ops.push(...removeFilters(dev, ours, hook.filters));
     ops.push({ op: 'add-redirect', dev, target, qdiscAddedByUs: addQdisc || qdiscAddedByUs(ours) });
   }
   return ops;

@@ -2,6 +2,7 @@
 import type { TcFilter } from '../net/model.js';
 import { tapAlias, type Attachment } from './attachment.js';
 import { hookOf, isOurFilter, qdiscAddedByUs, type NamespaceState } from './observe.js';
+import { removeFilters } from './filter-removal.js';
 import type { Op } from './ops.js';
 
 /**
@@ -52,5 +53,5 @@ function devicesToUnhook(state: NamespaceState, tapGoes: boolean): string[] {
 function unhook(dev: string, qdiscIsOurs: boolean, ours: TcFilter[], all: TcFilter[]): Op[] {
   const foreign = all.filter((filter) => !isOurFilter(filter));
   if (qdiscIsOurs && foreign.length === 0) return [{ op: 'delete-ingress-qdisc', dev }];
-  return ours.map((filter) => ({ op: 'delete-filter', dev, filter }));
+  return removeFilters(dev, ours, all);
 }

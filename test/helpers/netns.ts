@@ -1,7 +1,9 @@
 // Throwaway pods: a "node" namespace and a "pod" namespace joined by a veth pair, both made
 // by the test and destroyed when it finishes, so no traffic or state leaves them.
 import { randomBytes } from 'node:crypto';
+import { link } from './observe.js';
 import { ipn, sh, tcn } from './sh.js';
+import { waitFor } from './wait.js';
 
 /** Addresses of the veth pair: traffic stays between the two namespaces of one test. */
 export const NODE_IP = '10.123.0.1';
@@ -55,6 +57,13 @@ export async function createPod(options: { ifname?: string; mtu?: number } = {})
     await ipn(pod.nodeNs, 'link', 'set', 'veth0', 'up');
     await ipn(pod.ns, 'link', 'set', pod.ifname, 'up');
     await ipn(pod.ns, 'link', 'set', 'lo', 'up');
+    // Carrier reaches the link flags through linkwatch, up to a second later: wait for it so
+    // that snapshots taken now do not change by themselves afterwards.
+    for (const [ns, dev] of [[pod.ns, pod.ifname], [pod.nodeNs, 'veth0']] as const) {
+      if (!(await waitFor(async () => (await link(ns, dev))?.carrier, true))) {
+        throw new Error(`${dev} in ${ns} has no carrier`);
+      }
+    }
   } catch (error) {
     await destroyPod(pod);
     throw error;
