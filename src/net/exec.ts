@@ -66,8 +66,8 @@ export function createRunner(options: { timeoutMs?: number; path?: string } = {}
       input: command.input ?? '',
       timeout,
       reject: false,
+      // The C locale keeps iproute2's messages (and "Command failed -:N") parseable.
       env: { PATH, LC_ALL: 'C' },
-      extendEnv: false,
       stripFinalNewline: false,
     });
     if (result.exitCode === 0 && !result.timedOut) return String(result.stdout);

@@ -1,0 +1,26 @@
+// Fault injection through PATH: the plugin runs our ip/tc stand-ins (fault-bin/), which fail
+// one chosen call, or one chosen line of a batch, for real.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const FAULT_BIN = fileURLToPath(new URL('./fault-bin', import.meta.url));
+
+/** Where to fail: the `call`-th invocation of `tool`, at batch line `line` (1-based). */
+export interface Fault {
+  tool: 'ip' | 'tc';
+  call: number;
+  line?: number;
+}
+
+/** Environment that makes the plugin hit `fault`. */
+export function faultEnv(fault: Fault): Record<string, string> {
+  return {
+    PATH: `${FAULT_BIN}:${process.env.PATH}`,
+    FAULT_TOOL: fault.tool,
+    FAULT_CALL: String(fault.call),
+    FAULT_LINE: String(fault.line ?? 1),
+    FAULT_COUNTER: join(mkdtempSync(join(tmpdir(), 'urunc-tap-fault-')), 'count'),
+  };
+}

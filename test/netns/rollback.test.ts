@@ -1,0 +1,50 @@
+// A failing step of ADD leaves the namespace exactly as it was: never a half-wired pod.
+import { describe, expect } from 'vitest';
+import { faultEnv, type Fault } from '../helpers/faults.js';
+import { test } from '../helpers/fixtures.js';
+import { snapshot } from '../helpers/netns.js';
+import { cni, netconf } from '../helpers/plugin.js';
+import { tcn } from '../helpers/sh.js';
+import { noNetns } from '../helpers/tier.js';
+
+const config = netconf('1.0.0');
+
+// On a fresh pod ADD runs: ip (read links), tc (read hooks), ip -batch (tap: 1 create,
+// 2 configure), tc -batch (1 qdisc eth0, 2 redirect eth0, 3 qdisc tap, 4 redirect tap).
+const FRESH_POD_FAULTS: Array<[Fault, string]> = [
+  [{ tool: 'ip', call: 1 }, 'ip -json -details link show'],
+  [{ tool: 'tc', call: 1 }, 'tc -json -batch -'],
+  [{ tool: 'ip', call: 2, line: 1 }, 'ip tuntap add dev tap0_urunc'],
+  [{ tool: 'ip', call: 2, line: 2 }, 'ip link set dev tap0_urunc'],
+  [{ tool: 'tc', call: 2, line: 1 }, 'tc qdisc add dev eth0 ingress'],
+  [{ tool: 'tc', call: 2, line: 2 }, 'tc filter add dev eth0 ingress'],
+  [{ tool: 'tc', call: 2, line: 3 }, 'tc qdisc add dev tap0_urunc ingress'],
+  [{ tool: 'tc', call: 2, line: 4 }, 'tc filter add dev tap0_urunc ingress'],
+];
+
+describe.skipIf(noNetns).concurrent('rollback', () => {
+  test.for(FRESH_POD_FAULTS)('fault at %o: %s', async ([fault, command], { pod: makePod }) => {
+    const pod = await makePod();
+    const before = await snapshot(pod.ns);
+    const out = await cni({ command: 'ADD', config, netns: pod.netns, env: faultEnv(fault) });
+    expect(out.exitCode).toBe(1);
+    expect(out.json).toMatchObject({ cniVersion: '1.0.0', code: 100 });
+    expect(out.json.msg).toContain(command);
+    expect(out.json.msg).toContain(pod.netns);
+    expect(out.json.msg).toContain('injected fault');
+    expect(await snapshot(pod.ns)).toEqual(before);
+    // And the pod can still be wired afterwards.
+    expect((await cni({ command: 'ADD', config, netns: pod.netns })).exitCode).toBe(0);
+  });
+
+  test('a fault next to a foreign clsact qdisc removes only what ADD added', async ({ pod: makePod }) => {
+    const pod = await makePod();
+    await tcn(pod.ns, 'qdisc', 'add', 'dev', 'eth0', 'clsact');
+    await tcn(pod.ns, 'filter', 'add', 'dev', 'eth0', 'ingress', 'pref', '7', 'protocol', 'ip', 'u32', 'match', 'u32', '0', '0', 'classid', '1:1');
+    const before = await snapshot(pod.ns);
+    // tc -batch: 1 redirect eth0, 2 qdisc tap, 3 redirect tap (fails).
+    const out = await cni({ command: 'ADD', config, netns: pod.netns, env: faultEnv({ tool: 'tc', call: 2, line: 3 }) });
+    expect(out.json).toMatchObject({ code: 100 });
+    expect(await snapshot(pod.ns)).toEqual(before);
+  });
+});
