@@ -1,7 +1,13 @@
 // ADD and DEL next to other people's tc state, with custom settings, and repairing orphans.
 import { describe, expect } from 'vitest';
 import { test } from '../helpers/fixtures.js';
-import { ingressQdiscs, ingressRules, link, ourRules, redirectTargets } from '../helpers/observe.js';
+import {
+  ingressQdiscs,
+  ingressRules,
+  link,
+  ourRules,
+  redirectTargets,
+} from '../helpers/observe.js';
 import { podAnswersPing, snapshot } from '../helpers/netns.js';
 import { cni, netconf } from '../helpers/plugin.js';
 import { ipn, tcn } from '../helpers/sh.js';
@@ -12,7 +18,25 @@ const config = netconf('1.0.0');
 
 /** A foreign filter: a u32 rule that only counts (mirred mirror to lo would change traffic). */
 async function addForeignFilter(ns: string, dev: string, pref: number): Promise<void> {
-  await tcn(ns, 'filter', 'add', 'dev', dev, 'ingress', 'pref', String(pref), 'protocol', 'ip', 'u32', 'match', 'u32', '0', '0', 'classid', '1:1');
+  await tcn(
+    ns,
+    'filter',
+    'add',
+    'dev',
+    dev,
+    'ingress',
+    'pref',
+    String(pref),
+    'protocol',
+    'ip',
+    'u32',
+    'match',
+    'u32',
+    '0',
+    '0',
+    'classid',
+    '1:1',
+  );
 }
 
 describe.skipIf(noNetns).concurrent('coexistence', () => {
@@ -37,7 +61,9 @@ describe.skipIf(noNetns).concurrent('coexistence', () => {
     },
   );
 
-  test('DEL keeps the ingress qdisc it added while a foreign filter sits on it', async ({ pod: makePod }) => {
+  test('DEL keeps the ingress qdisc it added while a foreign filter sits on it', async ({
+    pod: makePod,
+  }) => {
     const pod = await makePod();
     expect((await cni({ command: 'ADD', config, netns: pod.netns })).exitCode).toBe(0);
     await addForeignFilter(pod.ns, 'eth0', 10);
@@ -86,7 +112,9 @@ describe.skipIf(noNetns).concurrent('coexistence', () => {
     expect((await link(pod.ns, TAP))!.tun).toMatchObject({ multi_queue: true, vnet_hdr: false });
   });
 
-  test('MTU 9000 of the pod interface is copied; config mtu overrides it', async ({ pod: makePod }) => {
+  test('MTU 9000 of the pod interface is copied; config mtu overrides it', async ({
+    pod: makePod,
+  }) => {
     const pod = await makePod({ mtu: 9000 });
     const added = await cni({ command: 'ADD', config: netconf('1.1.0'), netns: pod.netns });
     expect(added.exitCode, added.stdout).toBe(0);
@@ -94,12 +122,18 @@ describe.skipIf(noNetns).concurrent('coexistence', () => {
     expect(added.json.interfaces[0].mtu).toBe(9000);
 
     const other = await makePod({ mtu: 9000 });
-    const overridden = await cni({ command: 'ADD', config: netconf('1.1.0', { mtu: 1400 }), netns: other.netns });
+    const overridden = await cni({
+      command: 'ADD',
+      config: netconf('1.1.0', { mtu: 1400 }),
+      netns: other.netns,
+    });
     expect(overridden.exitCode).toBe(0);
     expect((await link(other.ns, TAP))!.mtu).toBe(1400);
   });
 
-  test('a device with the tap name that is not ours makes ADD fail and is left alone', async ({ pod: makePod }) => {
+  test('a device with the tap name that is not ours makes ADD fail and is left alone', async ({
+    pod: makePod,
+  }) => {
     const pod = await makePod();
     await ipn(pod.ns, 'tuntap', 'add', 'dev', TAP, 'mode', 'tap');
     const before = await snapshot(pod.ns);
@@ -116,7 +150,9 @@ describe.skipIf(noNetns).concurrent('coexistence', () => {
 
   test("another container's DEL leaves this attachment's tap alone", async ({ pod: makePod }) => {
     const pod = await makePod();
-    expect((await cni({ command: 'ADD', config, netns: pod.netns, containerId: 'ctr-a' })).exitCode).toBe(0);
+    expect(
+      (await cni({ command: 'ADD', config, netns: pod.netns, containerId: 'ctr-a' })).exitCode,
+    ).toBe(0);
     const del = await cni({ command: 'DEL', config, netns: pod.netns, containerId: 'ctr-b' });
     expect(del.exitCode).toBe(0);
     expect(await link(pod.ns, TAP)).toBeDefined();

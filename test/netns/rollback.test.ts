@@ -37,13 +37,38 @@ describe.skipIf(noNetns).concurrent('rollback', () => {
     expect((await cni({ command: 'ADD', config, netns: pod.netns })).exitCode).toBe(0);
   });
 
-  test('a fault next to a foreign clsact qdisc removes only what ADD added', async ({ pod: makePod }) => {
+  test('a fault next to a foreign clsact qdisc removes only what ADD added', async ({
+    pod: makePod,
+  }) => {
     const pod = await makePod();
     await tcn(pod.ns, 'qdisc', 'add', 'dev', 'eth0', 'clsact');
-    await tcn(pod.ns, 'filter', 'add', 'dev', 'eth0', 'ingress', 'pref', '7', 'protocol', 'ip', 'u32', 'match', 'u32', '0', '0', 'classid', '1:1');
+    await tcn(
+      pod.ns,
+      'filter',
+      'add',
+      'dev',
+      'eth0',
+      'ingress',
+      'pref',
+      '7',
+      'protocol',
+      'ip',
+      'u32',
+      'match',
+      'u32',
+      '0',
+      '0',
+      'classid',
+      '1:1',
+    );
     const before = await snapshot(pod.ns);
     // tc -batch: 1 redirect eth0, 2 qdisc tap, 3 redirect tap (fails).
-    const out = await cni({ command: 'ADD', config, netns: pod.netns, env: faultEnv({ tool: 'tc', call: 2, line: 3 }) });
+    const out = await cni({
+      command: 'ADD',
+      config,
+      netns: pod.netns,
+      env: faultEnv({ tool: 'tc', call: 2, line: 3 }),
+    });
     expect(out.json).toMatchObject({ code: 100 });
     expect(await snapshot(pod.ns)).toEqual(before);
   });
