@@ -123,9 +123,23 @@ export function deleteFilter(
  * `tc filter del dev DEV ingress pref P protocol PROTO KIND`: every rule at that priority (the
  * kernel allows one protocol and classifier per priority, so nothing else goes with it).
  */
-export function deletePriority(dev: string, where: { pref: number; protocol: string; kind: string }): BatchCommand {
+export function deletePriority(
+  dev: string,
+  where: { pref: number; protocol: string; kind: string },
+): BatchCommand {
   return {
     tool: 'tc',
-    args: ['filter', 'del', 'dev', dev, 'ingress', 'pref', String(where.pref), 'protocol', where.protocol, where.kind],
+    args: [
+      'filter',
+      'del',
+      'dev',
+      dev,
+      'ingress',
+      'pref',
+      String(where.pref),
+      'protocol',
+      where.protocol,
+      where.kind,
+    ],
   };
 }

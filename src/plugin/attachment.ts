@@ -18,23 +18,40 @@ export interface Attachment {
  */
 export const REDIRECT_PREF = 65280;
 
-/** "urunc-tap" in hex: the action cookie prefix that marks a filter as ours. */
+/** "urunc-tap" in hex: the action cookie prefix that marks a filter as urunc-tap's. */
 const COOKIE_MARKER = Buffer.from('urunc-tap').toString('hex');
 
 /**
- * The action cookie of our redirect on a device: the marker, then one flag byte saying whether
- * we added the ingress qdisc it sits on, so DEL knows whether that qdisc is ours to remove.
+ * The action cookie of our redirect on a device (16 bytes, the kernel's maximum): the marker,
+ * one flag byte saying whether we added the ingress qdisc it sits on (so DEL knows whether
+ * that qdisc is ours to remove), and 6 bytes of a digest of the attachment (so one
+ * attachment's DEL never takes another's filters).
  */
-export function redirectCookie(qdiscAddedByUs: boolean): string {
-  return COOKIE_MARKER + (qdiscAddedByUs ? '01' : '00');
+export function redirectCookie(attachment: Attachment, qdiscAddedByUs: boolean): string {
+  return COOKIE_MARKER + (qdiscAddedByUs ? '01' : '00') + attachmentDigest(attachment).slice(0, 12);
 }
 
-/** Decodes one of our cookies; undefined for anybody else's (or none). */
+/** Decodes a urunc-tap cookie; undefined for anybody else's (or none). */
 export function parseRedirectCookie(
   cookie: string | undefined,
-): { qdiscAddedByUs: boolean } | undefined {
+): { qdiscAddedByUs: boolean; owner: string } | undefined {
   if (!cookie?.startsWith(COOKIE_MARKER)) return undefined;
-  return { qdiscAddedByUs: cookie.slice(COOKIE_MARKER.length) === '01' };
+  const rest = cookie.slice(COOKIE_MARKER.length);
+  return { qdiscAddedByUs: rest.startsWith('01'), owner: rest.slice(2) };
+}
+
+/** Whether a cookie is this attachment's. */
+export function isAttachmentCookie(attachment: Attachment, cookie: string | undefined): boolean {
+  return parseRedirectCookie(cookie)?.owner === attachmentDigest(attachment).slice(0, 12);
+}
+
+function attachmentDigest(attachment: Attachment): string {
+  return createHash('sha256').update(identity(attachment)).digest('hex');
+}
+
+/** (network, interface, container): what names one attachment in CNI. */
+function identity(attachment: Attachment): string {
+  return `${attachment.network}:${attachment.ifname}:${attachment.containerId}`;
 }
 
 /** IFALIASZ is 256 bytes including the NUL. */
@@ -46,14 +63,9 @@ const ALIAS_PREFIX = 'urunc-tap:';
  * the same fields when network and container ID are too long for IFALIASZ.
  */
 export function tapAlias(attachment: Attachment): string {
-  const fields = `${attachment.network}:${attachment.ifname}:${attachment.containerId}`;
+  const fields = identity(attachment);
   if (ALIAS_PREFIX.length + fields.length <= MAX_ALIAS_LENGTH) return ALIAS_PREFIX + fields;
-  return `${ALIAS_PREFIX}sha256:${createHash('sha256').update(fields).digest('hex')}`;
-}
-
-/** Whether an alias was written by urunc-tap (for any attachment). */
-export function isUruncTapAlias(alias: string | undefined): boolean {
-  return alias?.startsWith(ALIAS_PREFIX) ?? false;
+  return `${ALIAS_PREFIX}sha256:${attachmentDigest(attachment)}`;
 }
 
 /**
@@ -61,7 +73,7 @@ export function isUruncTapAlias(alias: string | undefined): boolean {
  * result of ADD is known without reading the device back.
  */
 export function tapMac(attachment: Attachment): string {
-  const bytes = createHash('sha256').update(tapAlias(attachment)).digest().subarray(0, 6);
+  const bytes = Buffer.from(attachmentDigest(attachment).slice(12, 24), 'hex');
   bytes[0] = (bytes[0]! & 0xfe) | 0x02;
   return [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join(':');
 }

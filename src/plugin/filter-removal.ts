@@ -1,6 +1,5 @@
 // How to remove our filters from a device without touching anybody else's.
 import type { TcFilter } from '../net/model.js';
-import { isOurFilter } from './observe.js';
 import type { Op } from './ops.js';
 
 /**
@@ -14,11 +13,17 @@ export function removeFilters(dev: string, ours: TcFilter[], all: TcFilter[]): O
   const prefs = new Set(ours.map((filter) => filter.pref));
   for (const pref of prefs) {
     const here = ours.filter((filter) => filter.pref === pref);
-    const shared = all.some((filter) => filter.pref === pref && !isOurFilter(filter));
+    const shared = all.some((filter) => filter.pref === pref && !ours.includes(filter));
     if (shared) {
       for (const filter of here) ops.push({ op: 'delete-filter', dev, filter });
     } else {
-      ops.push({ op: 'delete-priority', dev, pref, protocol: here[0]!.protocol, kind: here[0]!.kind });
+      ops.push({
+        op: 'delete-priority',
+        dev,
+        pref,
+        protocol: here[0]!.protocol,
+        kind: here[0]!.kind,
+      });
     }
   }
   return ops;

@@ -2,7 +2,7 @@
 import type { Runner } from '../net/exec.js';
 import { showIngress, showLinks } from '../net/iproute.js';
 import type { IngressHook, Link, TcFilter } from '../net/model.js';
-import { parseRedirectCookie, type Attachment } from './attachment.js';
+import { isAttachmentCookie, parseRedirectCookie, type Attachment } from './attachment.js';
 
 /** What is there now, for the two devices we care about. */
 export interface NamespaceState {
@@ -35,9 +35,11 @@ export function hookOf(state: NamespaceState, dev: string): IngressHook {
   return state.hooks.get(dev) ?? NO_HOOK;
 }
 
-/** Whether a filter is one of our redirects: our cookie on its single mirred action. */
-export function isOurFilter(filter: TcFilter): boolean {
-  return filter.actions.some((action) => parseRedirectCookie(action.cookie) !== undefined);
+/** The filters among `filters` that this attachment made: its cookie on an action. */
+export function ourFilters(attachment: Attachment, filters: TcFilter[]): TcFilter[] {
+  return filters.filter((filter) =>
+    filter.actions.some((action) => isAttachmentCookie(attachment, action.cookie)),
+  );
 }
 
 /** Whether one of our filters redirects, egress, to `target` (not to "*", a deleted device). */

@@ -11,7 +11,7 @@ import {
   type BatchCommand,
 } from '../net/commands.js';
 import type { TcFilter } from '../net/model.js';
-import { REDIRECT_PREF, redirectCookie } from './attachment.js';
+import { REDIRECT_PREF } from './attachment.js';
 
 /** One change to the namespace. */
 export type Op =
@@ -30,7 +30,7 @@ export type Op =
   | { op: 'delete-link'; name: string }
   | { op: 'add-ingress-qdisc'; dev: string }
   | { op: 'delete-ingress-qdisc'; dev: string }
-  | { op: 'add-redirect'; dev: string; target: string; qdiscAddedByUs: boolean }
+  | { op: 'add-redirect'; dev: string; target: string; cookie: string }
   | { op: 'delete-filter'; dev: string; filter: TcFilter }
   | { op: 'delete-priority'; dev: string; pref: number; protocol: string; kind: string };
 
@@ -51,7 +51,7 @@ export function commandsFor(op: Op): BatchCommand[] {
     case 'delete-ingress-qdisc':
       return [deleteIngressQdisc(op.dev)];
     case 'add-redirect':
-      return [addRedirect(op.dev, REDIRECT_PREF, op.target, redirectCookie(op.qdiscAddedByUs))];
+      return [addRedirect(op.dev, REDIRECT_PREF, op.target, op.cookie)];
     case 'delete-filter':
       return [deleteFilter(op.dev, op.filter)];
     case 'delete-priority':

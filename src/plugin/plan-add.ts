@@ -1,14 +1,8 @@
 // ADD as a plan: from what is in the namespace to the ops that wire tap and pod interface.
 import { CniError, ErrorCode } from '../cni/errors.js';
-import { tapAlias, tapMac, type Attachment } from './attachment.js';
+import { redirectCookie, tapAlias, tapMac, type Attachment } from './attachment.js';
 import type { PluginConfig } from './config.js';
-import {
-  hookOf,
-  isOurFilter,
-  qdiscAddedByUs,
-  redirectsTo,
-  type NamespaceState,
-} from './observe.js';
+import { hookOf, ourFilters, qdiscAddedByUs, redirectsTo, type NamespaceState } from './observe.js';
 import { removeFilters } from './filter-removal.js';
 import type { Op } from './ops.js';
 
@@ -39,7 +33,7 @@ export function planAdd(state: NamespaceState, attachment: Attachment, config: P
       tapIsNew && dev === attachment.tapName
         ? { qdisc: undefined, filters: [] }
         : hookOf(state, dev);
-    const ours = hook.filters.filter(isOurFilter);
+    const ours = ourFilters(attachment, hook.filters);
     const addQdisc = hook.qdisc === undefined;
     if (addQdisc) ops.push({ op: 'add-ingress-qdisc', dev });
     const targetIsNew = tapIsNew && target === attachment.tapName;
@@ -47,7 +41,8 @@ export function planAdd(state: NamespaceState, attachment: Attachment, config: P
     if (first && !targetIsNew && extra.length === 0 && redirectsTo(first, target)) continue;
     // Orphaned ("*"), misdirected or duplicated redirects of ours are replaced by one good one.
     ops.push(...removeFilters(dev, ours, hook.filters));
-    ops.push({ op: 'add-redirect', dev, target, qdiscAddedByUs: addQdisc || qdiscAddedByUs(ours) });
+    const cookie = redirectCookie(attachment, addQdisc || qdiscAddedByUs(ours));
+    ops.push({ op: 'add-redirect', dev, target, cookie });
   }
   return ops;
 }

@@ -1,7 +1,7 @@
 // CHECK: what of ours is missing or wrong, as a list of readable problems (empty = healthy).
 import { tapAlias, type Attachment } from './attachment.js';
 import type { PluginConfig } from './config.js';
-import { hookOf, isOurFilter, redirectsTo, type NamespaceState } from './observe.js';
+import { hookOf, ourFilters, redirectsTo, type NamespaceState } from './observe.js';
 
 /** Every way the namespace differs from what ADD would have made. */
 export function checkProblems(
@@ -27,16 +27,21 @@ export function checkProblems(
       problems.push(`tap ${tap.name} has mtu ${tap.mtu}, expected ${mtu}`);
   }
   if (podIf && tap) {
-    problems.push(...redirectProblems(state, podIf.name, tap.name));
-    problems.push(...redirectProblems(state, tap.name, podIf.name));
+    problems.push(...redirectProblems(state, attachment, podIf.name, tap.name));
+    problems.push(...redirectProblems(state, attachment, tap.name, podIf.name));
   }
   return problems;
 }
 
-function redirectProblems(state: NamespaceState, dev: string, target: string): string[] {
+function redirectProblems(
+  state: NamespaceState,
+  attachment: Attachment,
+  dev: string,
+  target: string,
+): string[] {
   const hook = hookOf(state, dev);
   if (!hook.qdisc) return [`${dev} has no ingress qdisc`];
-  const ours = hook.filters.filter(isOurFilter);
+  const ours = ourFilters(attachment, hook.filters);
   if (ours.length === 0) return [`${dev} has no urunc-tap redirect`];
   if (ours.length > 1) return [`${dev} has ${ours.length} urunc-tap redirects, expected 1`];
   if (redirectsTo(ours[0]!, target)) return [];

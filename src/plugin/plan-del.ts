@@ -1,7 +1,7 @@
 // DEL as a plan, and the rollback of a failed ADD, which is DEL limited to what ADD created.
 import type { TcFilter } from '../net/model.js';
 import { tapAlias, type Attachment } from './attachment.js';
-import { hookOf, isOurFilter, qdiscAddedByUs, type NamespaceState } from './observe.js';
+import { hookOf, ourFilters, qdiscAddedByUs, type NamespaceState } from './observe.js';
 import { removeFilters } from './filter-removal.js';
 import type { Op } from './ops.js';
 
@@ -15,7 +15,7 @@ export function planDel(state: NamespaceState, attachment: Attachment): Op[] {
   const ops: Op[] = [];
   for (const dev of devicesToUnhook(state, deleteTap)) {
     const { qdisc, filters } = hookOf(state, dev);
-    const ours = filters.filter(isOurFilter);
+    const ours = ourFilters(attachment, filters);
     ops.push(...unhook(dev, qdisc === 'ingress' && qdiscAddedByUs(ours), ours, filters));
   }
   // Filters go before the tap, so no redirect of ours is ever left pointing at nothing.
@@ -35,7 +35,7 @@ export function planRollback(addOps: Op[], state: NamespaceState, attachment: At
     const addedQdisc = addOps.some((op) => op.op === 'add-ingress-qdisc' && op.dev === dev);
     const addedRedirect = addOps.some((op) => op.op === 'add-redirect' && op.dev === dev);
     const { qdisc, filters } = hookOf(state, dev);
-    const ours = addedRedirect ? filters.filter(isOurFilter) : [];
+    const ours = addedRedirect ? ourFilters(attachment, filters) : [];
     ops.push(...unhook(dev, addedQdisc && qdisc === 'ingress', ours, filters));
   }
   if (createdTap && state.tap) ops.push({ op: 'delete-link', name: attachment.tapName });
@@ -51,7 +51,6 @@ function devicesToUnhook(state: NamespaceState, tapGoes: boolean): string[] {
 
 /** Removes `ours` from a device: with the qdisc when it is ours and nobody else uses it. */
 function unhook(dev: string, qdiscIsOurs: boolean, ours: TcFilter[], all: TcFilter[]): Op[] {
-  const foreign = all.filter((filter) => !isOurFilter(filter));
-  if (qdiscIsOurs && foreign.length === 0) return [{ op: 'delete-ingress-qdisc', dev }];
+  if (qdiscIsOurs && all.length === ours.length) return [{ op: 'delete-ingress-qdisc', dev }];
   return removeFilters(dev, ours, all);
 }

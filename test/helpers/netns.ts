@@ -59,7 +59,10 @@ export async function createPod(options: { ifname?: string; mtu?: number } = {})
     await ipn(pod.ns, 'link', 'set', 'lo', 'up');
     // Carrier reaches the link flags through linkwatch, up to a second later: wait for it so
     // that snapshots taken now do not change by themselves afterwards.
-    for (const [ns, dev] of [[pod.ns, pod.ifname], [pod.nodeNs, 'veth0']] as const) {
+    for (const [ns, dev] of [
+      [pod.ns, pod.ifname],
+      [pod.nodeNs, 'veth0'],
+    ] as const) {
       if (!(await waitFor(async () => (await link(ns, dev))?.carrier, true))) {
         throw new Error(`${dev} in ${ns} has no carrier`);
       }

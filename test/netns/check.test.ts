@@ -2,11 +2,34 @@
 import { describe, expect } from 'vitest';
 import { test } from '../helpers/fixtures.js';
 import type { Pod } from '../helpers/netns.js';
+import { ourRules } from '../helpers/observe.js';
 import { cni, netconf } from '../helpers/plugin.js';
 import { ipn, tcn } from '../helpers/sh.js';
 import { noNetns } from '../helpers/tier.js';
 
 const TAP = 'tap0_urunc';
+
+/** Replaces the plugin's redirect on `dev` by one with its cookie that points at `target`. */
+async function redirectElsewhere(pod: Pod, dev: string, target: string): Promise<void> {
+  const cookie = (await ourRules(pod.ns, dev))[0]!.actions[0]!.cookie!;
+  await tcn(pod.ns, 'filter', 'del', 'dev', dev, 'ingress');
+  const match = ['u32', 'match', 'u32', '0', '0'];
+  const action = ['action', 'mirred', 'egress', 'redirect', 'dev', target, 'cookie', cookie];
+  await tcn(
+    pod.ns,
+    'filter',
+    'add',
+    'dev',
+    dev,
+    'ingress',
+    'pref',
+    '65280',
+    'protocol',
+    'all',
+    ...match,
+    ...action,
+  );
+}
 const config = netconf('1.0.0');
 
 /** Breaks a freshly wired pod in one way, then expects CHECK to name it. */
@@ -32,32 +55,7 @@ const BREAKAGES: Array<[string, (pod: Pod) => Promise<unknown>, string]> = [
     'redirect to the wrong device',
     async (pod) => {
       await ipn(pod.ns, 'link', 'add', 'decoy', 'type', 'veth', 'peer', 'name', 'decoy-peer');
-      await tcn(pod.ns, 'filter', 'del', 'dev', 'eth0', 'ingress');
-      await tcn(
-        pod.ns,
-        'filter',
-        'add',
-        'dev',
-        'eth0',
-        'ingress',
-        'pref',
-        '65280',
-        'protocol',
-        'all',
-        'u32',
-        'match',
-        'u32',
-        '0',
-        '0',
-        'action',
-        'mirred',
-        'egress',
-        'redirect',
-        'dev',
-        'decoy',
-        'cookie',
-        '7572756e632d74617001',
-      );
+      await redirectElsewhere(pod, 'eth0', 'decoy');
     },
     `the redirect on eth0 points at decoy instead of ${TAP}`,
   ],
@@ -65,32 +63,7 @@ const BREAKAGES: Array<[string, (pod: Pod) => Promise<unknown>, string]> = [
     'redirect to a deleted device',
     async (pod) => {
       await ipn(pod.ns, 'link', 'add', 'gone', 'type', 'veth', 'peer', 'name', 'gone-peer');
-      await tcn(pod.ns, 'filter', 'del', 'dev', TAP, 'ingress');
-      await tcn(
-        pod.ns,
-        'filter',
-        'add',
-        'dev',
-        TAP,
-        'ingress',
-        'pref',
-        '65280',
-        'protocol',
-        'all',
-        'u32',
-        'match',
-        'u32',
-        '0',
-        '0',
-        'action',
-        'mirred',
-        'egress',
-        'redirect',
-        'dev',
-        'gone',
-        'cookie',
-        '7572756e632d74617001',
-      );
+      await redirectElsewhere(pod, TAP, 'gone');
       await ipn(pod.ns, 'link', 'del', 'gone');
     },
     `the redirect on ${TAP} points at a deleted device (black hole) instead of eth0`,

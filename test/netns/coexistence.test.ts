@@ -148,13 +148,19 @@ describe.skipIf(noNetns).concurrent('coexistence', () => {
     expect(await podAnswersPing(pod)).toBe(true);
   });
 
-  test("another container's DEL leaves this attachment's tap alone", async ({ pod: makePod }) => {
+  test("another container's DEL leaves this attachment's wiring alone", async ({
+    pod: makePod,
+  }) => {
     const pod = await makePod();
     expect(
       (await cni({ command: 'ADD', config, netns: pod.netns, containerId: 'ctr-a' })).exitCode,
     ).toBe(0);
+    const wiredState = await snapshot(pod.ns);
     const del = await cni({ command: 'DEL', config, netns: pod.netns, containerId: 'ctr-b' });
     expect(del.exitCode).toBe(0);
-    expect(await link(pod.ns, TAP)).toBeDefined();
+    expect(await snapshot(pod.ns)).toEqual(wiredState);
+    expect(
+      (await cni({ command: 'CHECK', config, netns: pod.netns, containerId: 'ctr-a' })).exitCode,
+    ).toBe(0);
   });
 });
