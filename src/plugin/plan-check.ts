@@ -26,10 +26,9 @@ export function checkProblems(
     if (mtu !== undefined && tap.mtu !== mtu)
       problems.push(`tap ${tap.name} has mtu ${tap.mtu}, expected ${mtu}`);
   }
-  if (podIf && tap) {
-    problems.push(...redirectProblems(state, attachment, podIf.name, tap.name));
-    problems.push(...redirectProblems(state, attachment, tap.name, podIf.name));
-  }
+  // The pod side is checked even without a tap: its redirect is then the black hole to name.
+  if (podIf) problems.push(...redirectProblems(state, attachment, podIf.name, attachment.tapName));
+  if (podIf && tap) problems.push(...redirectProblems(state, attachment, tap.name, podIf.name));
   return problems;
 }
 

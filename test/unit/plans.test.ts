@@ -201,6 +201,17 @@ describe('checkProblems', () => {
     expect(checkProblems(wired(), attachment, config)).toEqual([]);
   });
 
+  it('names the black hole left by a deleted tap', () => {
+    const state = wired();
+    state.tap = undefined;
+    state.hooks.delete('tap0_urunc');
+    state.hooks.set('eth0', { qdisc: 'ingress', filters: [ourRedirect('*')] });
+    expect(checkProblems(state, attachment, config)).toEqual([
+      'tap tap0_urunc is missing',
+      'the redirect on eth0 points at a deleted device (black hole) instead of tap0_urunc',
+    ]);
+  });
+
   it('names each problem', () => {
     const state = wired();
     state.tap = tap({ up: false, mtu: 1400 });
