@@ -14,7 +14,10 @@ export async function runCni(): Promise<number> {
       readStdin: () => readBounded(process.stdin),
       writeStdout: (text) => process.stdout.write(text + '\n'),
     },
-    createPlugin(createRunner(), (message) => messages.push(message)),
+    createPlugin(
+      (timeoutMs) => createRunner({ timeoutMs }),
+      (message) => messages.push(message),
+    ),
   );
   // Diagnostics go to stderr only: the runtime parses stdout as the result or the error.
   const env = outcome.env;

@@ -2,7 +2,7 @@
 /* eslint-disable */
 "use strict";
 export const validatePluginConfig = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://urunc-tap.dev/schemas/urunc-tap-config.schema.json","title":"urunc-tap plugin configuration","description":"One plugin entry of a conflist, as the runtime sends it on stdin. Unknown keys are ignored: runtimes add their own (args, runtimeConfig, capabilities).","type":"object","required":["cniVersion","name","type"],"properties":{"cniVersion":{"type":"string"},"name":{"description":"Network name (CNI spec: alphanumerics, then _ . -).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.\\-]*$"},"type":{"type":"string","not":{"const":""}},"tapName":{"description":"Name of the tap device in the pod namespace.","type":"string","pattern":"^[A-Za-z0-9_.\\-]{1,15}$","not":{"enum":[".",".."]},"default":"tap0_urunc"},"owner":{"description":"uid that may open the tap (the VMM's user).","type":"integer","minimum":0,"maximum":4294967294},"group":{"description":"gid that may open the tap.","type":"integer","minimum":0,"maximum":4294967294},"mtu":{"description":"MTU of the tap; default: the pod interface's.","type":"integer","minimum":68,"maximum":65535},"multiQueue":{"description":"Create a multi-queue tap.","type":"boolean","default":false},"vnetHdr":{"description":"Create the tap with IFF_VNET_HDR (checksum/GSO offload to the guest).","type":"boolean","default":true},"prevResult":{"$ref":"https://urunc-tap.dev/schemas/cni-result.schema.json"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://urunc-tap.dev/schemas/urunc-tap-config.schema.json","title":"urunc-tap plugin configuration","description":"One plugin entry of a conflist, as the runtime sends it on stdin. Unknown keys are ignored: runtimes add their own (args, runtimeConfig, capabilities).","type":"object","required":["cniVersion","name","type"],"properties":{"cniVersion":{"type":"string"},"name":{"description":"Network name (CNI spec: alphanumerics, then _ . -).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.\\-]*$"},"type":{"type":"string","not":{"const":""}},"tapName":{"description":"Name of the tap device in the pod namespace.","type":"string","pattern":"^[A-Za-z0-9_.\\-]{1,15}$","not":{"enum":[".",".."]},"default":"tap0_urunc"},"owner":{"description":"uid that may open the tap (the VMM's user).","type":"integer","minimum":0,"maximum":4294967294},"group":{"description":"gid that may open the tap.","type":"integer","minimum":0,"maximum":4294967294},"mtu":{"description":"MTU of the tap; default: the pod interface's.","type":"integer","minimum":68,"maximum":65535},"multiQueue":{"description":"Create a multi-queue tap.","type":"boolean","default":false},"vnetHdr":{"description":"Create the tap with IFF_VNET_HDR (checksum/GSO offload to the guest).","type":"boolean","default":true},"timeoutMs":{"description":"How long one ip or tc call may take before the verb gives up with CNI code 11 (try again later).","type":"integer","minimum":100,"maximum":600000,"default":10000},"prevResult":{"$ref":"https://urunc-tap.dev/schemas/cni-result.schema.json"}}};
 const schema12 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://urunc-tap.dev/schemas/cni-result.schema.json","title":"CNI result (prevResult), any supported spec version","description":"The shape urunc-tap relies on; unknown keys are kept and passed through.","type":"object","properties":{"cniVersion":{"type":"string"},"interfaces":{"type":"array","items":{"type":"object","required":["name"],"properties":{"name":{"type":"string","not":{"const":""}},"mac":{"type":"string"},"mtu":{"type":"integer","minimum":0},"sandbox":{"type":"string"}}}},"ips":{"type":"array","items":{"type":"object","required":["address"],"properties":{"version":{"enum":["4","6"]},"address":{"type":"string","not":{"const":""}},"gateway":{"type":"string"},"interface":{"type":"integer","minimum":0}}}},"routes":{"type":"array","items":{"type":"object"}},"dns":{"type":"object"}}};
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.\\-]*$", "u");
 const pattern1 = new RegExp("^[A-Za-z0-9_.\\-]{1,15}$", "u");
@@ -247,52 +247,79 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.prevResult !== undefined){
-let data9 = data.prevResult;
+if(data.timeoutMs !== undefined){
+let data9 = data.timeoutMs;
 const _errs23 = errors;
-const _errs24 = errors;
-if(errors === _errs24){
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-if(data9.cniVersion !== undefined){
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+validate10.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs23){
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 600000 || isNaN(data9)){
+validate10.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600000},message:"must be <= 600000"}];
+return false;
+}
+else {
+if(data9 < 100 || isNaN(data9)){
+validate10.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs23 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prevResult !== undefined){
+let data10 = data.prevResult;
+const _errs25 = errors;
 const _errs26 = errors;
-if(typeof data9.cniVersion !== "string"){
+if(errors === _errs26){
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+if(data10.cniVersion !== undefined){
+const _errs28 = errors;
+if(typeof data10.cniVersion !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/cniVersion",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/cniVersion/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid4 = _errs26 === errors;
+var valid4 = _errs28 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data9.interfaces !== undefined){
-let data11 = data9.interfaces;
-const _errs28 = errors;
-if(errors === _errs28){
-if(Array.isArray(data11)){
-var valid5 = true;
-const len0 = data11.length;
-for(let i0=0; i0<len0; i0++){
-let data12 = data11[i0];
+if(data10.interfaces !== undefined){
+let data12 = data10.interfaces;
 const _errs30 = errors;
 if(errors === _errs30){
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(Array.isArray(data12)){
+var valid5 = true;
+const len0 = data12.length;
+for(let i0=0; i0<len0; i0++){
+let data13 = data12[i0];
+const _errs32 = errors;
+if(errors === _errs32){
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 let missing1;
-if((data12.name === undefined) && (missing1 = "name")){
+if((data13.name === undefined) && (missing1 = "name")){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0,schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
 return false;
 }
 else {
-if(data12.name !== undefined){
-let data13 = data12.name;
-const _errs32 = errors;
-if(typeof data13 !== "string"){
+if(data13.name !== undefined){
+let data14 = data13.name;
+const _errs34 = errors;
+if(typeof data14 !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/name",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-const _errs34 = errors;
-const _errs35 = errors;
-if("" !== data13){
+const _errs36 = errors;
+const _errs37 = errors;
+if("" !== data14){
 const err2 = {};
 if(vErrors === null){
 vErrors = [err2];
@@ -302,54 +329,33 @@ vErrors.push(err2);
 }
 errors++;
 }
-var valid7 = _errs35 === errors;
+var valid7 = _errs37 === errors;
 if(valid7){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/name",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/name/not",keyword:"not",params:{},message:"must NOT be valid"}];
 return false;
 }
 else {
-errors = _errs34;
+errors = _errs36;
 if(vErrors !== null){
-if(_errs34){
-vErrors.length = _errs34;
+if(_errs36){
+vErrors.length = _errs36;
 }
 else {
 vErrors = null;
 }
 }
 }
-var valid6 = _errs32 === errors;
+var valid6 = _errs34 === errors;
 }
 else {
 var valid6 = true;
 }
 if(valid6){
-if(data12.mac !== undefined){
-const _errs36 = errors;
-if(typeof data12.mac !== "string"){
+if(data13.mac !== undefined){
+const _errs38 = errors;
+if(typeof data13.mac !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/mac",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/mac/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
-}
-var valid6 = _errs36 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data12.mtu !== undefined){
-let data15 = data12.mtu;
-const _errs38 = errors;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/mtu",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/mtu/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs38){
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 0 || isNaN(data15)){
-validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/mtu",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/mtu/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
 }
 var valid6 = _errs38 === errors;
 }
@@ -357,13 +363,34 @@ else {
 var valid6 = true;
 }
 if(valid6){
-if(data12.sandbox !== undefined){
+if(data13.mtu !== undefined){
+let data16 = data13.mtu;
 const _errs40 = errors;
-if(typeof data12.sandbox !== "string"){
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/mtu",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/mtu/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs40){
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 < 0 || isNaN(data16)){
+validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/mtu",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/mtu/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid6 = _errs40 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data13.sandbox !== undefined){
+const _errs42 = errors;
+if(typeof data13.sandbox !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/sandbox",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/sandbox/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid6 = _errs40 === errors;
+var valid6 = _errs42 === errors;
 }
 else {
 var valid6 = true;
@@ -378,7 +405,7 @@ validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0,s
 return false;
 }
 }
-var valid5 = _errs30 === errors;
+var valid5 = _errs32 === errors;
 if(!valid5){
 break;
 }
@@ -389,53 +416,53 @@ validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces",schemaP
 return false;
 }
 }
-var valid4 = _errs28 === errors;
+var valid4 = _errs30 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data9.ips !== undefined){
-let data17 = data9.ips;
-const _errs42 = errors;
-if(errors === _errs42){
-if(Array.isArray(data17)){
-var valid8 = true;
-const len1 = data17.length;
-for(let i1=0; i1<len1; i1++){
-let data18 = data17[i1];
+if(data10.ips !== undefined){
+let data18 = data10.ips;
 const _errs44 = errors;
 if(errors === _errs44){
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(Array.isArray(data18)){
+var valid8 = true;
+const len1 = data18.length;
+for(let i1=0; i1<len1; i1++){
+let data19 = data18[i1];
+const _errs46 = errors;
+if(errors === _errs46){
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
 let missing2;
-if((data18.address === undefined) && (missing2 = "address")){
+if((data19.address === undefined) && (missing2 = "address")){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1,schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
 return false;
 }
 else {
-if(data18.version !== undefined){
-let data19 = data18.version;
-const _errs46 = errors;
-if(!((data19 === "4") || (data19 === "6"))){
+if(data19.version !== undefined){
+let data20 = data19.version;
+const _errs48 = errors;
+if(!((data20 === "4") || (data20 === "6"))){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/version",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/version/enum",keyword:"enum",params:{allowedValues: schema12.properties.ips.items.properties.version.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid9 = _errs46 === errors;
+var valid9 = _errs48 === errors;
 }
 else {
 var valid9 = true;
 }
 if(valid9){
-if(data18.address !== undefined){
-let data20 = data18.address;
-const _errs47 = errors;
-if(typeof data20 !== "string"){
+if(data19.address !== undefined){
+let data21 = data19.address;
+const _errs49 = errors;
+if(typeof data21 !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/address",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-const _errs49 = errors;
-const _errs50 = errors;
-if("" !== data20){
+const _errs51 = errors;
+const _errs52 = errors;
+if("" !== data21){
 const err3 = {};
 if(vErrors === null){
 vErrors = [err3];
@@ -445,56 +472,56 @@ vErrors.push(err3);
 }
 errors++;
 }
-var valid10 = _errs50 === errors;
+var valid10 = _errs52 === errors;
 if(valid10){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/address",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/address/not",keyword:"not",params:{},message:"must NOT be valid"}];
 return false;
 }
 else {
-errors = _errs49;
+errors = _errs51;
 if(vErrors !== null){
-if(_errs49){
-vErrors.length = _errs49;
+if(_errs51){
+vErrors.length = _errs51;
 }
 else {
 vErrors = null;
 }
 }
 }
-var valid9 = _errs47 === errors;
+var valid9 = _errs49 === errors;
 }
 else {
 var valid9 = true;
 }
 if(valid9){
-if(data18.gateway !== undefined){
-const _errs51 = errors;
-if(typeof data18.gateway !== "string"){
+if(data19.gateway !== undefined){
+const _errs53 = errors;
+if(typeof data19.gateway !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/gateway",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/gateway/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid9 = _errs51 === errors;
+var valid9 = _errs53 === errors;
 }
 else {
 var valid9 = true;
 }
 if(valid9){
-if(data18.interface !== undefined){
-let data22 = data18.interface;
-const _errs53 = errors;
-if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
+if(data19.interface !== undefined){
+let data23 = data19.interface;
+const _errs55 = errors;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/interface",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/interface/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs53){
-if((typeof data22 == "number") && (isFinite(data22))){
-if(data22 < 0 || isNaN(data22)){
+if(errors === _errs55){
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 < 0 || isNaN(data23)){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/interface",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/interface/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
-var valid9 = _errs53 === errors;
+var valid9 = _errs55 === errors;
 }
 else {
 var valid9 = true;
@@ -509,7 +536,7 @@ validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1,schemaPa
 return false;
 }
 }
-var valid8 = _errs44 === errors;
+var valid8 = _errs46 === errors;
 if(!valid8){
 break;
 }
@@ -520,27 +547,27 @@ validate10.errors = [{instancePath:instancePath+"/prevResult/ips",schemaPath:"ht
 return false;
 }
 }
-var valid4 = _errs42 === errors;
+var valid4 = _errs44 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data9.routes !== undefined){
-let data23 = data9.routes;
-const _errs55 = errors;
-if(errors === _errs55){
-if(Array.isArray(data23)){
-var valid11 = true;
-const len2 = data23.length;
-for(let i2=0; i2<len2; i2++){
-let data24 = data23[i2];
+if(data10.routes !== undefined){
+let data24 = data10.routes;
 const _errs57 = errors;
-if(!(data24 && typeof data24 == "object" && !Array.isArray(data24))){
+if(errors === _errs57){
+if(Array.isArray(data24)){
+var valid11 = true;
+const len2 = data24.length;
+for(let i2=0; i2<len2; i2++){
+let data25 = data24[i2];
+const _errs59 = errors;
+if(!(data25 && typeof data25 == "object" && !Array.isArray(data25))){
 validate10.errors = [{instancePath:instancePath+"/prevResult/routes/" + i2,schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
-var valid11 = _errs57 === errors;
+var valid11 = _errs59 === errors;
 if(!valid11){
 break;
 }
@@ -551,20 +578,20 @@ validate10.errors = [{instancePath:instancePath+"/prevResult/routes",schemaPath:
 return false;
 }
 }
-var valid4 = _errs55 === errors;
+var valid4 = _errs57 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data9.dns !== undefined){
-let data25 = data9.dns;
-const _errs59 = errors;
-if(!(data25 && typeof data25 == "object" && !Array.isArray(data25))){
+if(data10.dns !== undefined){
+let data26 = data10.dns;
+const _errs61 = errors;
+if(!(data26 && typeof data26 == "object" && !Array.isArray(data26))){
 validate10.errors = [{instancePath:instancePath+"/prevResult/dns",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/dns/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
-var valid4 = _errs59 === errors;
+var valid4 = _errs61 === errors;
 }
 else {
 var valid4 = true;
@@ -579,10 +606,11 @@ validate10.errors = [{instancePath:instancePath+"/prevResult",schemaPath:"https:
 return false;
 }
 }
-var valid0 = _errs23 === errors;
+var valid0 = _errs25 === errors;
 }
 else {
 var valid0 = true;
+}
 }
 }
 }

@@ -2,6 +2,7 @@
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { CniResult } from '../cni/result.js';
 import { validatePluginConfig, type SchemaError } from '../generated/validators.js';
+import { DEFAULT_TIMEOUT_MS } from '../net/exec.js';
 
 /** A validated urunc-tap configuration with defaults applied. */
 export interface PluginConfig {
@@ -13,6 +14,8 @@ export interface PluginConfig {
   mtu: number | undefined;
   multiQueue: boolean;
   vnetHdr: boolean;
+  /** Per iproute2 call; past it the verb fails with "try again later". */
+  timeoutMs: number;
   prevResult: CniResult | undefined;
 }
 
@@ -36,6 +39,7 @@ export function parseConfig(raw: Record<string, unknown>): PluginConfig {
     mtu?: number;
     multiQueue?: boolean;
     vnetHdr?: boolean;
+    timeoutMs?: number;
     prevResult?: CniResult;
   };
   if (config.prevResult) checkInterfaceIndexes(config.prevResult);
@@ -47,6 +51,7 @@ export function parseConfig(raw: Record<string, unknown>): PluginConfig {
     mtu: config.mtu,
     multiQueue: config.multiQueue ?? false,
     vnetHdr: config.vnetHdr ?? true,
+    timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     prevResult: config.prevResult,
   };
 }

@@ -1,11 +1,13 @@
-// The verbs: observe -> plan -> apply, with rollback for ADD and re-planning for DEL.
+// The verbs: observe -> plan -> apply under a per-attachment lock, with rollback for ADD.
 import type { CniPlugin, VerbRequest } from '../cni/dispatch.js';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { Runner } from '../net/exec.js';
 import { netnsStatus } from '../net/netns.js';
 import { tapMac, type Attachment } from './attachment.js';
+import { withAttachmentLock } from './attachment-lock.js';
 import { applyOps, netError } from './apply.js';
 import { parseConfig, type PluginConfig } from './config.js';
+import { converge } from './converge.js';
 import { observe, type NamespaceState } from './observe.js';
 import { describe, type Op } from './ops.js';
 import { planAdd } from './plan-add.js';
@@ -17,16 +19,25 @@ import { addResult } from './result.js';
 /** Where the verbs report what they did. */
 export type Log = (message: string) => void;
 
-/** The urunc-tap plugin over an iproute2 runner. */
-export function createPlugin(run: Runner, log: Log): CniPlugin {
-  const read = (attachment: Attachment): Promise<NamespaceState> =>
-    observe(run, attachment).catch((error) => {
-      throw netError(error, `reading ${attachment.netns}`);
-    });
+/** Makes the iproute2 runner for one verb, with the configured per-call timeout. */
+export type RunnerFactory = (timeoutMs: number) => Runner;
 
-  const apply = async (attachment: Attachment, ops: Op[], prefix = ''): Promise<void> => {
-    await applyOps(run, attachment.netns, ops);
-    for (const op of ops) log(prefix + describe(op));
+/** The urunc-tap plugin over iproute2. */
+export function createPlugin(makeRunner: RunnerFactory, log: Log): CniPlugin {
+  /** Reading, applying and converging in one namespace with one runner. */
+  const session = (attachment: Attachment, config: PluginConfig) => {
+    const run = makeRunner(config.timeoutMs);
+    const read = (): Promise<NamespaceState> =>
+      observe(run, attachment).catch((error) => {
+        throw netError(error, `reading ${attachment.netns}`);
+      });
+    const apply = async (ops: Op[], prefix = ''): Promise<void> => {
+      await applyOps(run, attachment.netns, ops);
+      for (const op of ops) log(prefix + describe(op));
+    };
+    const onRetry = (attempt: number, error: unknown) =>
+      log(`attempt ${attempt} met a changing namespace, re-reading: ${String(error)}`);
+    return { read, apply, onRetry };
   };
 
   return {
@@ -34,52 +45,58 @@ export function createPlugin(run: Runner, log: Log): CniPlugin {
       const { config, attachment } = prepare(request);
       requireNamespace(attachment.netns, 'ADD');
       podInterfaceFromPrevResult(config.prevResult, attachment.ifname);
-      const state = await read(attachment);
-      const ops = planAdd(state, attachment, config);
-      try {
-        await apply(attachment, ops);
-      } catch (error) {
-        // Never leave a half-wired pod: undo what this ADD created, judged on a fresh read.
-        try {
-          await apply(
-            attachment,
-            planRollback(ops, await read(attachment), attachment),
-            'rollback: ',
-          );
-        } catch (rollbackError) {
-          log(`rollback failed, the namespace may hold a partial wiring: ${String(rollbackError)}`);
+      return withAttachmentLock(attachment, async () => {
+        const { read, apply, onRetry } = session(attachment, config);
+        const outcome = await converge({
+          read,
+          apply,
+          onRetry,
+          plan: (state) => planAdd(state, attachment, config),
+        });
+        if (!outcome.ok) {
+          // Never leave a half-wired pod: undo what this ADD created, judged on a fresh read.
+          try {
+            await apply(planRollback(outcome.attempted, await read(), attachment), 'rollback: ');
+          } catch (rollbackError) {
+            log(
+              `rollback failed, the namespace may hold a partial wiring: ${String(rollbackError)}`,
+            );
+          }
+          throw netError(outcome.error, 'wiring the tap');
         }
-        throw netError(error, 'wiring the tap');
-      }
-      if (ops.length === 0) log('already wired, nothing to change');
-      const mac = ops.some((op) => op.op === 'create-tap') ? tapMac(attachment) : state.tap!.mac;
-      const mtu = config.mtu ?? state.podIf!.mtu;
-      return addResult(config.prevResult, request.version, attachment, { mac, mtu });
+        const { state, ops } = outcome;
+        if (ops.length === 0) log('already wired, nothing to change');
+        const mac = ops.some((op) => op.op === 'create-tap') ? tapMac(attachment) : state.tap!.mac;
+        const mtu = config.mtu ?? state.podIf!.mtu;
+        return addResult(config.prevResult, request.version, attachment, { mac, mtu });
+      });
     },
 
     async del(request) {
-      const { attachment } = prepare(request);
+      const { config, attachment } = prepare(request);
       if (!attachment.netns) return log('CNI_NETNS is empty: the namespace is gone, nothing to do');
       const status = netnsStatus(attachment.netns);
       if (status === 'own') throw ownNamespace('DEL');
       if (status !== 'namespace') return log(`${attachment.netns} is gone, nothing to do`);
-      // Something else may change the namespace between our read and our write (the VMM
-      // exiting, another plugin's DEL): re-read and re-plan once rather than fail.
-      for (let attempt = 1; ; attempt++) {
-        const ops = planDel(await read(attachment), attachment);
-        if (ops.length === 0) return log('nothing of ours left to remove');
-        try {
-          return await apply(attachment, ops);
-        } catch (error) {
-          if (attempt >= 2) throw netError(error, 'removing the tap wiring');
-        }
-      }
+      await withAttachmentLock(attachment, async () => {
+        const { read, apply, onRetry } = session(attachment, config);
+        const outcome = await converge({
+          read,
+          apply,
+          onRetry,
+          plan: (state) => planDel(state, attachment),
+        });
+        if (!outcome.ok) throw netError(outcome.error, 'removing the tap wiring');
+        if (outcome.ops.length === 0) log('nothing of ours left to remove');
+      });
     },
 
     async check(request) {
       const { config, attachment } = prepare(request);
       requireNamespace(attachment.netns, 'CHECK');
-      const problems = checkProblems(await read(attachment), attachment, config);
+      const problems = await withAttachmentLock(attachment, async () =>
+        checkProblems(await session(attachment, config).read(), attachment, config),
+      );
       if (problems.length > 0) {
         throw new CniError(
           ErrorCode.CheckFailed,

@@ -26,6 +26,7 @@ describe('parseConfig', () => {
       mtu: undefined,
       multiQueue: false,
       vnetHdr: true,
+      timeoutMs: 10000,
       prevResult: undefined,
     });
   });
@@ -66,6 +67,7 @@ describe('parseConfig', () => {
     [{ mtu: 65536 }, 'mtu', '65536'],
     [{ multiQueue: 'yes' }, 'multiQueue', '"yes"'],
     [{ vnetHdr: 1 }, 'vnetHdr', '1'],
+    [{ timeoutMs: 99 }, 'timeoutMs', '99'],
     [{ name: 'bad name' }, 'name', '"bad name"'],
     [{ prevResult: [] }, 'prevResult', '[]'],
     [{ prevResult: { interfaces: [{ mac: 'x' }] } }, 'prevResult.interfaces[0].name', undefined],
