@@ -1,4 +1,4 @@
-// Entry point: the CNI protocol when CNI_COMMAND is set, the operator CLI otherwise.
+// Entry point: the CNI protocol when a runtime calls, the operator CLI otherwise.
 import { dispatch } from './cni/dispatch.js';
 import { readBounded } from './cni/stdin.js';
 import { createRunner } from './net/exec.js';
@@ -35,8 +35,19 @@ export async function runCni(): Promise<number> {
   return outcome.exitCode;
 }
 
+/**
+ * A runtime always sets CNI_COMMAND with the attachment's variables; one of them without the
+ * others is still a (broken) runtime call that deserves a CNI error, not the CLI's help.
+ * CNI_PATH alone does not count: operators often export it in their shell.
+ */
+function isRuntimeCall(env: NodeJS.ProcessEnv): boolean {
+  return ['CNI_COMMAND', 'CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME'].some(
+    (name) => env[name] !== undefined,
+  );
+}
+
 async function main(): Promise<void> {
-  if (process.env.CNI_COMMAND) {
+  if (isRuntimeCall(process.env)) {
     process.exitCode = await runCni();
     return;
   }

@@ -2,6 +2,12 @@
 // I/O is injected so every path is testable with buffers and no process (like skel in Go).
 import { readCommand, readEnv, type CniEnv, type Getenv } from './env.js';
 import { CniError, ErrorCode, toCniError } from './errors.js';
+import {
+  isNetworkCommand,
+  runNetworkVerb,
+  type GcRequest,
+  type NetworkRequest,
+} from './network-verbs.js';
 import type { CniResult } from './result.js';
 import {
   isSupportedVersion,
@@ -30,6 +36,10 @@ export interface CniPlugin {
   add(request: VerbRequest): Promise<CniResult>;
   del(request: VerbRequest): Promise<void>;
   check(request: VerbRequest): Promise<void>;
+  /** CNI 1.1 STATUS: resolves when ready for ADD; throws (code 50) otherwise. */
+  status?(request: NetworkRequest): Promise<void>;
+  /** CNI 1.1 GC: removes what belongs to attachments not in `validAttachments`. */
+  gc?(request: GcRequest): Promise<void>;
 }
 
 /** What happened, for the caller's log line. */
@@ -37,6 +47,8 @@ export interface DispatchOutcome {
   exitCode: number;
   command?: string;
   env?: CniEnv;
+  /** The decoded network configuration, when stdin held one. */
+  config?: Record<string, unknown>;
   error?: CniError;
 }
 
@@ -45,6 +57,7 @@ export async function dispatch(io: CniIo, plugin: CniPlugin): Promise<DispatchOu
   let version: CniVersion = LATEST_VERSION;
   let command: string | undefined;
   let env: CniEnv | undefined;
+  let config: Record<string, unknown> | undefined;
   try {
     command = readCommand(io.getenv);
     const stdin = await io.readStdin();
@@ -55,8 +68,12 @@ export async function dispatch(io: CniIo, plugin: CniPlugin): Promise<DispatchOu
       );
       return { exitCode: 0, command };
     }
-    const config = decodeConfig(stdin);
+    config = decodeConfig(stdin);
     version = negotiateVersion(config.cniVersion);
+    if (isNetworkCommand(command)) {
+      await runNetworkVerb(command, io.getenv, version, config, plugin);
+      return { exitCode: 0, command, config };
+    }
     env = readEnv(io.getenv, command as CniEnv['command']);
     const request: VerbRequest = { env, version, config };
     if (command === 'ADD') {
@@ -73,7 +90,7 @@ export async function dispatch(io: CniIo, plugin: CniPlugin): Promise<DispatchOu
       }
       await plugin.check(request);
     }
-    return { exitCode: 0, command, env };
+    return { exitCode: 0, command, env, config };
   } catch (thrown) {
     const error = toCniError(thrown);
     const body: Record<string, unknown> = {
@@ -83,15 +100,26 @@ export async function dispatch(io: CniIo, plugin: CniPlugin): Promise<DispatchOu
     };
     if (error.details) body.details = error.details;
     io.writeStdout(JSON.stringify(body));
-    return { exitCode: 1, command, env, error };
+    return { exitCode: 1, command, env, config, error };
   }
 }
+
+/** A conflist entry nests a few levels; far deeper input is hostile, and recursion on it
+ * (when printing a result, say) would exhaust the stack. */
+export const MAX_JSON_DEPTH = 64;
 
 /** Parses stdin as a JSON object (CNI spec: the network configuration). */
 function decodeConfig(stdin: Buffer): Record<string, unknown> {
   let parsed: unknown;
+  const text = stdin.toString('utf8');
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    throw new CniError(
+      ErrorCode.DecodingFailure,
+      `the network configuration on stdin nests deeper than ${MAX_JSON_DEPTH} levels`,
+    );
+  }
   try {
-    parsed = JSON.parse(stdin.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
     const reason = stdin.length === 0 ? 'stdin is empty' : (error as Error).message;
     throw new CniError(
@@ -107,6 +135,23 @@ function decodeConfig(stdin: Buffer): Record<string, unknown> {
     );
   }
   return parsed as Record<string, unknown>;
+}
+
+/** The deepest nesting of arrays and objects in JSON text (strings skipped), without parsing. */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') deepest = Math.max(deepest, ++depth);
+    else if (c === '}' || c === ']') depth--;
+  }
+  return deepest;
 }
 
 /** The config's cniVersion, which all output must use (CNI spec, "Version"). */

@@ -7,11 +7,15 @@ import { fileURLToPath } from 'node:url';
 
 const FAULT_BIN = fileURLToPath(new URL('./fault-bin', import.meta.url));
 
-/** Where to fail: the `call`-th invocation of `tool`, at batch line `line` (1-based). */
+/**
+ * Where and how to fail: the `call`-th invocation of `tool` ("3", "3-5", "3+" for ranges), at
+ * batch line `line` (1-based), as a refused request (`error`), EBUSY (`busy`) or a hang.
+ */
 export interface Fault {
   tool: 'ip' | 'tc';
-  call: number;
+  call: number | string;
   line?: number;
+  kind?: 'error' | 'busy' | 'hang';
 }
 
 /** Environment that makes the plugin hit `fault`. */
@@ -21,6 +25,7 @@ export function faultEnv(fault: Fault): Record<string, string> {
     FAULT_TOOL: fault.tool,
     FAULT_CALL: String(fault.call),
     FAULT_LINE: String(fault.line ?? 1),
+    FAULT_KIND: fault.kind ?? 'error',
     FAULT_COUNTER: join(mkdtempSync(join(tmpdir(), 'urunc-tap-fault-')), 'count'),
   };
 }
