@@ -15,6 +15,15 @@ const ajv = new Ajv({
   allErrors: false,
   useDefaults: false,
   strict: true,
+  // Count string length in UTF-16 units (.length) instead of ajv's runtime ucs2length helper,
+  // which the standalone code would `require` from ESM; every length we bound is ASCII.
+  unicode: false,
+  // ...an option ajv calls deprecated (it still honours it): keep that one warning quiet.
+  logger: {
+    log: console.log,
+    warn: (message) => /option unicode/.test(String(message)) || console.warn(message),
+    error: console.error,
+  },
   schemas: [schema('cni-result.schema.json'), schema('urunc-tap-config.schema.json')],
 });
 
@@ -26,6 +35,10 @@ const source =
   });
 
 const target = `${root}src/generated/validators.js`;
+if (/\brequire\(/.test(source)) {
+  console.error('the generated validator needs a runtime require(); it must be self-contained');
+  process.exit(1);
+}
 if (process.argv.includes('--check')) {
   let committed = '';
   try {
