@@ -13,7 +13,8 @@ export type Converged =
  * Reads the namespace, plans, applies; when applying fails in a way that means "the namespace
  * changed under us" or "the kernel is busy", waits a little and starts again from a fresh
  * read, a bounded number of times. The new plan starts from whatever the failed attempt left,
- * so nothing is done twice. Any other failure ends the loop at once.
+ * so nothing is done twice. Any other failure ends the loop at once; the caller gets every op
+ * it attempted, to roll back.
  */
 export async function converge(steps: {
   read: () => Promise<NamespaceState>;
@@ -23,12 +24,14 @@ export async function converge(steps: {
 }): Promise<Converged> {
   const attempted: Op[] = [];
   for (let attempt = 1; ; attempt++) {
-    const state = await steps.read();
-    const ops = steps.plan(state);
+    let ops: Op[] = [];
     try {
+      const state = await steps.read();
+      ops = steps.plan(state);
       await steps.apply(ops);
       return { ok: true, state, ops };
     } catch (error) {
+      // A failed read or plan on a later attempt still leaves the earlier attempts' changes.
       attempted.push(...ops);
       if (attempt >= MAX_ATTEMPTS || !isTransient(error)) return { ok: false, error, attempted };
       steps.onRetry(attempt, error);

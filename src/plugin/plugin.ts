@@ -1,23 +1,27 @@
 // The verbs: observe -> plan -> apply under a per-attachment lock, with rollback for ADD.
 import type { CniPlugin, VerbRequest } from '../cni/dispatch.js';
 import { CniError, ErrorCode } from '../cni/errors.js';
+import type { LogFields } from '../cni/log-file.js';
 import type { Runner } from '../net/exec.js';
 import { netnsStatus } from '../net/netns.js';
 import { tapMac, type Attachment } from './attachment.js';
 import { withAttachmentLock } from './attachment-lock.js';
 import { applyOps, netError } from './apply.js';
+import { configWithCniArgs } from './cni-args.js';
 import { parseConfig, type PluginConfig } from './config.js';
 import { converge } from './converge.js';
 import { observe, type NamespaceState } from './observe.js';
+import { opFields } from './op-fields.js';
 import { describe, type Op } from './ops.js';
 import { planAdd } from './plan-add.js';
 import { checkProblems } from './plan-check.js';
 import { planDel, planRollback } from './plan-del.js';
 import { podInterfaceFromPrevResult } from './pod-interface.js';
 import { addResult } from './result.js';
+import { withVmInterface } from './vm-interface.js';
 
 /** Where the verbs report what they did. */
-export type Log = (message: string) => void;
+export type Log = (message: string, fields?: LogFields) => void;
 
 /** Makes the iproute2 runner for one verb, with the configured per-call timeout. */
 export type RunnerFactory = (timeoutMs: number) => Runner;
@@ -33,11 +37,20 @@ export function createPlugin(makeRunner: RunnerFactory, log: Log): CniPlugin {
       });
     const apply = async (ops: Op[], prefix = ''): Promise<void> => {
       await applyOps(run, attachment.netns, ops);
-      for (const op of ops) log(prefix + describe(op));
+      for (const op of ops) log(prefix + describe(op), opFields(op));
+    };
+    /** Undoes what a failed ADD created, judged on a fresh read; a failure here is logged. */
+    const rollback = async (attempted: Op[]): Promise<void> => {
+      if (attempted.length === 0) return;
+      try {
+        await apply(planRollback(attempted, await read(), attachment), 'rollback: ');
+      } catch (error) {
+        log(`rollback failed, the namespace may hold a partial wiring: ${String(error)}`);
+      }
     };
     const onRetry = (attempt: number, error: unknown) =>
       log(`attempt ${attempt} met a changing namespace, re-reading: ${String(error)}`);
-    return { read, apply, onRetry };
+    return { read, apply, onRetry, rollback };
   };
 
   return {
@@ -46,7 +59,7 @@ export function createPlugin(makeRunner: RunnerFactory, log: Log): CniPlugin {
       requireNamespace(attachment.netns, 'ADD');
       podInterfaceFromPrevResult(config.prevResult, attachment.ifname);
       return withAttachmentLock(attachment, async () => {
-        const { read, apply, onRetry } = session(attachment, config);
+        const { read, apply, onRetry, rollback } = session(attachment, config);
         const outcome = await converge({
           read,
           apply,
@@ -54,21 +67,18 @@ export function createPlugin(makeRunner: RunnerFactory, log: Log): CniPlugin {
           plan: (state) => planAdd(state, attachment, config),
         });
         if (!outcome.ok) {
-          // Never leave a half-wired pod: undo what this ADD created, judged on a fresh read.
-          try {
-            await apply(planRollback(outcome.attempted, await read(), attachment), 'rollback: ');
-          } catch (rollbackError) {
-            log(
-              `rollback failed, the namespace may hold a partial wiring: ${String(rollbackError)}`,
-            );
-          }
+          // Never leave a half-wired pod.
+          await rollback(outcome.attempted);
           throw netError(outcome.error, 'wiring the tap');
         }
         const { state, ops } = outcome;
         if (ops.length === 0) log('already wired, nothing to change');
         const mac = ops.some((op) => op.op === 'create-tap') ? tapMac(attachment) : state.tap!.mac;
         const mtu = config.mtu ?? state.podIf!.mtu;
-        return addResult(config.prevResult, request.version, attachment, { mac, mtu });
+        const result = addResult(config.prevResult, request.version, attachment, { mac, mtu });
+        // Opt-in tc-redirect-tap result shape (schema-checked boolean; see vm-interface.ts).
+        if (request.config.tcRedirectTapResult !== true) return result;
+        return withVmInterface(result, request.version, attachment, state.podIf!.mac);
       });
     },
 
@@ -105,13 +115,29 @@ export function createPlugin(makeRunner: RunnerFactory, log: Log): CniPlugin {
         );
       }
     },
+
+    // STATUS and GC are loaded on demand: ADD and DEL never pay for them.
+    async status(request) {
+      const { status } = await import('./status.js');
+      await status(makeRunner(parseConfig(request.config).timeoutMs), log, request);
+    },
+
+    async gc(request) {
+      const { collectGarbage } = await import('./gc.js');
+      const run = makeRunner(parseConfig(request.config).timeoutMs);
+      // Each stale attachment goes through this plugin's own DEL, logging with its context.
+      const del = (delRequest: VerbRequest, delLog: Log) =>
+        createPlugin(makeRunner, delLog).del(delRequest);
+      await collectGarbage({ run, log, del }, request);
+    },
   };
 }
 
 /** Config and attachment of a request, with the checks every verb needs. */
 function prepare(request: VerbRequest): { config: PluginConfig; attachment: Attachment } {
-  const config = parseConfig(request.config);
   const { env } = request;
+  // tc-redirect-tap's CNI_ARGS override the config; DEL takes only what it can use.
+  const config = parseConfig(configWithCniArgs(request.config, env.args, env.command === 'DEL'));
   if (config.tapName === env.ifname) {
     throw new CniError(
       ErrorCode.InvalidNetworkConfig,

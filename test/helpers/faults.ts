@@ -16,6 +16,8 @@ export interface Fault {
   call: number | string;
   line?: number;
   kind?: 'error' | 'busy' | 'hang';
+  /** Count and fail only changes; reads (`-json`) always work. */
+  writesOnly?: boolean;
 }
 
 /** Environment that makes the plugin hit `fault`. */
@@ -26,6 +28,7 @@ export function faultEnv(fault: Fault): Record<string, string> {
     FAULT_CALL: String(fault.call),
     FAULT_LINE: String(fault.line ?? 1),
     FAULT_KIND: fault.kind ?? 'error',
+    FAULT_WRITES_ONLY: fault.writesOnly ? '1' : '',
     FAULT_COUNTER: join(mkdtempSync(join(tmpdir(), 'urunc-tap-fault-')), 'count'),
   };
 }

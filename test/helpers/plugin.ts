@@ -1,5 +1,6 @@
 // Runs the built plugin exactly as a runtime does: CNI_* env and the config on stdin.
 import { execa } from 'execa';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The executable under test; URUNC_TAP_BIN points the suite at another build of it. */
@@ -31,7 +32,9 @@ export async function cni(invocation: Invocation): Promise<Outcome> {
   const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
     CNI_COMMAND: invocation.command,
-    CNI_CONTAINERID: invocation.containerId ?? 'ctr-test-1',
+    // One container ID per namespace: the plugin serialises calls per attachment, and unrelated
+    // tests must not queue behind each other.
+    CNI_CONTAINERID: invocation.containerId ?? `ctr-${basename(invocation.netns || 'none')}`,
     CNI_NETNS: invocation.netns ?? '',
     CNI_IFNAME: invocation.ifname ?? 'eth0',
     CNI_PATH: '/opt/cni/bin',
