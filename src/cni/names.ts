@@ -22,7 +22,7 @@ export function containerIdProblem(id: string): string | undefined {
  * Returns why `name` is not a usable interface name, or undefined when it is.
  * The kernel's rules (dev_valid_name: 1-15 bytes, not "." or "..", no "/", ":" or white
  * space) plus printable ASCII without quotes, "\" or "#", which iproute2's batch parser would
- * otherwise read as quoting or a comment.
+ * otherwise read as quoting or a comment, and no leading "-".
  */
 export function interfaceNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'is empty';
@@ -30,6 +30,9 @@ export function interfaceNameProblem(name: string): string | undefined {
     return `is longer than ${MAX_INTERFACE_NAME_LENGTH} characters`;
   }
   if (name === '.' || name === '..') return 'must not be "." or ".."';
+  // Legal for the kernel, but iproute2 reads a leading "-" as an option wherever a name stands
+  // alone on its command line.
+  if (name.startsWith('-')) return 'must not start with "-"';
   if (!/^[\x21-\x7e]+$/.test(name)) return 'must be printable ASCII without white space';
   if (/[/:"'\\#]/.test(name)) return 'must not contain "/", ":", quotes, "\\" or "#"';
   return undefined;

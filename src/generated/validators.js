@@ -2,10 +2,11 @@
 /* eslint-disable */
 "use strict";
 export const validatePluginConfig = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://urunc-tap.dev/schemas/urunc-tap-config.schema.json","title":"urunc-tap plugin configuration","description":"One plugin entry of a conflist, as the runtime sends it on stdin. Unknown keys are ignored: runtimes add their own (args, runtimeConfig, capabilities).","type":"object","required":["cniVersion","name","type"],"properties":{"cniVersion":{"type":"string"},"name":{"description":"Network name (CNI spec: alphanumerics, then _ . -).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.\\-]*$"},"type":{"type":"string","not":{"const":""}},"tapName":{"description":"Name of the tap device in the pod namespace.","type":"string","pattern":"^[A-Za-z0-9_.\\-]{1,15}$","not":{"enum":[".",".."]},"default":"tap0_urunc"},"owner":{"description":"uid that may open the tap (the VMM's user).","type":"integer","minimum":0,"maximum":4294967294},"group":{"description":"gid that may open the tap.","type":"integer","minimum":0,"maximum":4294967294},"mtu":{"description":"MTU of the tap; default: the pod interface's.","type":"integer","minimum":68,"maximum":65535},"multiQueue":{"description":"Create a multi-queue tap.","type":"boolean","default":false},"vnetHdr":{"description":"Create the tap with IFF_VNET_HDR (checksum/GSO offload to the guest).","type":"boolean","default":true},"timeoutMs":{"description":"How long one ip or tc call may take before the verb gives up with CNI code 11 (try again later).","type":"integer","minimum":100,"maximum":600000,"default":10000},"prevResult":{"$ref":"https://urunc-tap.dev/schemas/cni-result.schema.json"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://urunc-tap.dev/schemas/urunc-tap-config.schema.json","title":"urunc-tap plugin configuration","description":"One plugin entry of a conflist, as the runtime sends it on stdin. Unknown keys are ignored: runtimes add their own (args, runtimeConfig, capabilities).","type":"object","required":["cniVersion","name","type"],"properties":{"cniVersion":{"type":"string"},"name":{"description":"Network name (CNI spec: alphanumerics, then _ . -).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.\\-]*$"},"type":{"type":"string","not":{"const":""}},"tapName":{"description":"Name of the tap device in the pod namespace: 1-15 of A-Z a-z 0-9 _ . -, not starting with -.","type":"string","pattern":"^(?!-)[A-Za-z0-9_.\\-]{1,15}$","not":{"enum":[".",".."]},"default":"tap0_urunc"},"owner":{"description":"uid that may open the tap (the VMM's user).","type":"integer","minimum":0,"maximum":4294967294},"group":{"description":"gid that may open the tap.","type":"integer","minimum":0,"maximum":4294967294},"mtu":{"description":"MTU of the tap; default: the pod interface's.","type":"integer","minimum":68,"maximum":65535},"multiQueue":{"description":"Create a multi-queue tap.","type":"boolean","default":false},"vnetHdr":{"description":"Create the tap with IFF_VNET_HDR (checksum/GSO offload to the guest).","type":"boolean","default":true},"timeoutMs":{"description":"How long one ip or tc call may take before the verb gives up with CNI code 11 (try again later).","type":"integer","minimum":100,"maximum":600000,"default":10000},"logFile":{"description":"Absolute path of a file the plugin appends JSON lines to: one per change and one per verb. A file that cannot be written never fails a verb.","type":"string","pattern":"^/[^\\u0000]*$","maxLength":4096},"logLevel":{"description":"How much goes to logFile: error, warn, info (every change and verb) or debug.","enum":["error","warn","info","debug"],"default":"info"},"tcRedirectTapResult":{"description":"Also put tc-redirect-tap's VM interface in the ADD result (the pod interface's MAC, sandbox = container ID, the pod IPs on it), for firecracker-go-sdk.","type":"boolean","default":false},"prevResult":{"$ref":"https://urunc-tap.dev/schemas/cni-result.schema.json"}}};
 const schema12 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://urunc-tap.dev/schemas/cni-result.schema.json","title":"CNI result (prevResult), any supported spec version","description":"The shape urunc-tap relies on; unknown keys are kept and passed through.","type":"object","properties":{"cniVersion":{"type":"string"},"interfaces":{"type":"array","items":{"type":"object","required":["name"],"properties":{"name":{"type":"string","not":{"const":""}},"mac":{"type":"string"},"mtu":{"type":"integer","minimum":0},"sandbox":{"type":"string"}}}},"ips":{"type":"array","items":{"type":"object","required":["address"],"properties":{"version":{"enum":["4","6"]},"address":{"type":"string","not":{"const":""}},"gateway":{"type":"string"},"interface":{"type":"integer","minimum":0}}}},"routes":{"type":"array","items":{"type":"object"}},"dns":{"type":"object"}}};
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.\\-]*$", "u");
-const pattern1 = new RegExp("^[A-Za-z0-9_.\\-]{1,15}$", "u");
+const pattern1 = new RegExp("^(?!-)[A-Za-z0-9_.\\-]{1,15}$", "u");
+const pattern2 = new RegExp("^/[^\\u0000]*$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://urunc-tap.dev/schemas/urunc-tap-config.schema.json" */;
@@ -127,7 +128,7 @@ vErrors = null;
 if(errors === _errs9){
 if(typeof data3 === "string"){
 if(!pattern1.test(data3)){
-validate10.errors = [{instancePath:instancePath+"/tapName",schemaPath:"#/properties/tapName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.\\-]{1,15}$"},message:"must match pattern \""+"^[A-Za-z0-9_.\\-]{1,15}$"+"\""}];
+validate10.errors = [{instancePath:instancePath+"/tapName",schemaPath:"#/properties/tapName/pattern",keyword:"pattern",params:{pattern: "^(?!-)[A-Za-z0-9_.\\-]{1,15}$"},message:"must match pattern \""+"^(?!-)[A-Za-z0-9_.\\-]{1,15}$"+"\""}];
 return false;
 }
 }
@@ -274,52 +275,104 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.prevResult !== undefined){
-let data10 = data.prevResult;
+if(data.logFile !== undefined){
+let data10 = data.logFile;
 const _errs25 = errors;
-const _errs26 = errors;
-if(errors === _errs26){
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-if(data10.cniVersion !== undefined){
+if(errors === _errs25){
+if(typeof data10 === "string"){
+if(data10.length > 4096){
+validate10.errors = [{instancePath:instancePath+"/logFile",schemaPath:"#/properties/logFile/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"}];
+return false;
+}
+else {
+if(!pattern2.test(data10)){
+validate10.errors = [{instancePath:instancePath+"/logFile",schemaPath:"#/properties/logFile/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000]*$"},message:"must match pattern \""+"^/[^\\u0000]*$"+"\""}];
+return false;
+}
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/logFile",schemaPath:"#/properties/logFile/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs25 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.logLevel !== undefined){
+let data11 = data.logLevel;
+const _errs27 = errors;
+if(!((((data11 === "error") || (data11 === "warn")) || (data11 === "info")) || (data11 === "debug"))){
+validate10.errors = [{instancePath:instancePath+"/logLevel",schemaPath:"#/properties/logLevel/enum",keyword:"enum",params:{allowedValues: schema11.properties.logLevel.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs27 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.tcRedirectTapResult !== undefined){
 const _errs28 = errors;
-if(typeof data10.cniVersion !== "string"){
+if(typeof data.tcRedirectTapResult !== "boolean"){
+validate10.errors = [{instancePath:instancePath+"/tcRedirectTapResult",schemaPath:"#/properties/tcRedirectTapResult/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs28 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prevResult !== undefined){
+let data13 = data.prevResult;
+const _errs30 = errors;
+const _errs31 = errors;
+if(errors === _errs31){
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.cniVersion !== undefined){
+const _errs33 = errors;
+if(typeof data13.cniVersion !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/cniVersion",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/cniVersion/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid4 = _errs28 === errors;
+var valid4 = _errs33 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.interfaces !== undefined){
-let data12 = data10.interfaces;
-const _errs30 = errors;
-if(errors === _errs30){
-if(Array.isArray(data12)){
+if(data13.interfaces !== undefined){
+let data15 = data13.interfaces;
+const _errs35 = errors;
+if(errors === _errs35){
+if(Array.isArray(data15)){
 var valid5 = true;
-const len0 = data12.length;
+const len0 = data15.length;
 for(let i0=0; i0<len0; i0++){
-let data13 = data12[i0];
-const _errs32 = errors;
-if(errors === _errs32){
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+let data16 = data15[i0];
+const _errs37 = errors;
+if(errors === _errs37){
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
 let missing1;
-if((data13.name === undefined) && (missing1 = "name")){
+if((data16.name === undefined) && (missing1 = "name")){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0,schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
 return false;
 }
 else {
-if(data13.name !== undefined){
-let data14 = data13.name;
-const _errs34 = errors;
-if(typeof data14 !== "string"){
+if(data16.name !== undefined){
+let data17 = data16.name;
+const _errs39 = errors;
+if(typeof data17 !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/name",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-const _errs36 = errors;
-const _errs37 = errors;
-if("" !== data14){
+const _errs41 = errors;
+const _errs42 = errors;
+if("" !== data17){
 const err2 = {};
 if(vErrors === null){
 vErrors = [err2];
@@ -329,68 +382,68 @@ vErrors.push(err2);
 }
 errors++;
 }
-var valid7 = _errs37 === errors;
+var valid7 = _errs42 === errors;
 if(valid7){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/name",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/name/not",keyword:"not",params:{},message:"must NOT be valid"}];
 return false;
 }
 else {
-errors = _errs36;
+errors = _errs41;
 if(vErrors !== null){
-if(_errs36){
-vErrors.length = _errs36;
+if(_errs41){
+vErrors.length = _errs41;
 }
 else {
 vErrors = null;
 }
 }
 }
-var valid6 = _errs34 === errors;
+var valid6 = _errs39 === errors;
 }
 else {
 var valid6 = true;
 }
 if(valid6){
-if(data13.mac !== undefined){
-const _errs38 = errors;
-if(typeof data13.mac !== "string"){
+if(data16.mac !== undefined){
+const _errs43 = errors;
+if(typeof data16.mac !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/mac",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/mac/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid6 = _errs38 === errors;
+var valid6 = _errs43 === errors;
 }
 else {
 var valid6 = true;
 }
 if(valid6){
-if(data13.mtu !== undefined){
-let data16 = data13.mtu;
-const _errs40 = errors;
-if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+if(data16.mtu !== undefined){
+let data19 = data16.mtu;
+const _errs45 = errors;
+if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/mtu",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/mtu/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs40){
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 < 0 || isNaN(data16)){
+if(errors === _errs45){
+if((typeof data19 == "number") && (isFinite(data19))){
+if(data19 < 0 || isNaN(data19)){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/mtu",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/mtu/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
-var valid6 = _errs40 === errors;
+var valid6 = _errs45 === errors;
 }
 else {
 var valid6 = true;
 }
 if(valid6){
-if(data13.sandbox !== undefined){
-const _errs42 = errors;
-if(typeof data13.sandbox !== "string"){
+if(data16.sandbox !== undefined){
+const _errs47 = errors;
+if(typeof data16.sandbox !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/sandbox",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/sandbox/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid6 = _errs42 === errors;
+var valid6 = _errs47 === errors;
 }
 else {
 var valid6 = true;
@@ -405,7 +458,7 @@ validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0,s
 return false;
 }
 }
-var valid5 = _errs32 === errors;
+var valid5 = _errs37 === errors;
 if(!valid5){
 break;
 }
@@ -416,53 +469,53 @@ validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces",schemaP
 return false;
 }
 }
-var valid4 = _errs30 === errors;
+var valid4 = _errs35 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.ips !== undefined){
-let data18 = data10.ips;
-const _errs44 = errors;
-if(errors === _errs44){
-if(Array.isArray(data18)){
+if(data13.ips !== undefined){
+let data21 = data13.ips;
+const _errs49 = errors;
+if(errors === _errs49){
+if(Array.isArray(data21)){
 var valid8 = true;
-const len1 = data18.length;
+const len1 = data21.length;
 for(let i1=0; i1<len1; i1++){
-let data19 = data18[i1];
-const _errs46 = errors;
-if(errors === _errs46){
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+let data22 = data21[i1];
+const _errs51 = errors;
+if(errors === _errs51){
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
 let missing2;
-if((data19.address === undefined) && (missing2 = "address")){
+if((data22.address === undefined) && (missing2 = "address")){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1,schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
 return false;
 }
 else {
-if(data19.version !== undefined){
-let data20 = data19.version;
-const _errs48 = errors;
-if(!((data20 === "4") || (data20 === "6"))){
+if(data22.version !== undefined){
+let data23 = data22.version;
+const _errs53 = errors;
+if(!((data23 === "4") || (data23 === "6"))){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/version",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/version/enum",keyword:"enum",params:{allowedValues: schema12.properties.ips.items.properties.version.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid9 = _errs48 === errors;
+var valid9 = _errs53 === errors;
 }
 else {
 var valid9 = true;
 }
 if(valid9){
-if(data19.address !== undefined){
-let data21 = data19.address;
-const _errs49 = errors;
-if(typeof data21 !== "string"){
+if(data22.address !== undefined){
+let data24 = data22.address;
+const _errs54 = errors;
+if(typeof data24 !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/address",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-const _errs51 = errors;
-const _errs52 = errors;
-if("" !== data21){
+const _errs56 = errors;
+const _errs57 = errors;
+if("" !== data24){
 const err3 = {};
 if(vErrors === null){
 vErrors = [err3];
@@ -472,56 +525,56 @@ vErrors.push(err3);
 }
 errors++;
 }
-var valid10 = _errs52 === errors;
+var valid10 = _errs57 === errors;
 if(valid10){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/address",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/address/not",keyword:"not",params:{},message:"must NOT be valid"}];
 return false;
 }
 else {
-errors = _errs51;
+errors = _errs56;
 if(vErrors !== null){
-if(_errs51){
-vErrors.length = _errs51;
+if(_errs56){
+vErrors.length = _errs56;
 }
 else {
 vErrors = null;
 }
 }
 }
-var valid9 = _errs49 === errors;
+var valid9 = _errs54 === errors;
 }
 else {
 var valid9 = true;
 }
 if(valid9){
-if(data19.gateway !== undefined){
-const _errs53 = errors;
-if(typeof data19.gateway !== "string"){
+if(data22.gateway !== undefined){
+const _errs58 = errors;
+if(typeof data22.gateway !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/gateway",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/gateway/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid9 = _errs53 === errors;
+var valid9 = _errs58 === errors;
 }
 else {
 var valid9 = true;
 }
 if(valid9){
-if(data19.interface !== undefined){
-let data23 = data19.interface;
-const _errs55 = errors;
-if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+if(data22.interface !== undefined){
+let data26 = data22.interface;
+const _errs60 = errors;
+if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/interface",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/interface/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs55){
-if((typeof data23 == "number") && (isFinite(data23))){
-if(data23 < 0 || isNaN(data23)){
+if(errors === _errs60){
+if((typeof data26 == "number") && (isFinite(data26))){
+if(data26 < 0 || isNaN(data26)){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/interface",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/interface/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
-var valid9 = _errs55 === errors;
+var valid9 = _errs60 === errors;
 }
 else {
 var valid9 = true;
@@ -536,7 +589,7 @@ validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1,schemaPa
 return false;
 }
 }
-var valid8 = _errs46 === errors;
+var valid8 = _errs51 === errors;
 if(!valid8){
 break;
 }
@@ -547,27 +600,27 @@ validate10.errors = [{instancePath:instancePath+"/prevResult/ips",schemaPath:"ht
 return false;
 }
 }
-var valid4 = _errs44 === errors;
+var valid4 = _errs49 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.routes !== undefined){
-let data24 = data10.routes;
-const _errs57 = errors;
-if(errors === _errs57){
-if(Array.isArray(data24)){
+if(data13.routes !== undefined){
+let data27 = data13.routes;
+const _errs62 = errors;
+if(errors === _errs62){
+if(Array.isArray(data27)){
 var valid11 = true;
-const len2 = data24.length;
+const len2 = data27.length;
 for(let i2=0; i2<len2; i2++){
-let data25 = data24[i2];
-const _errs59 = errors;
-if(!(data25 && typeof data25 == "object" && !Array.isArray(data25))){
+let data28 = data27[i2];
+const _errs64 = errors;
+if(!(data28 && typeof data28 == "object" && !Array.isArray(data28))){
 validate10.errors = [{instancePath:instancePath+"/prevResult/routes/" + i2,schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
-var valid11 = _errs59 === errors;
+var valid11 = _errs64 === errors;
 if(!valid11){
 break;
 }
@@ -578,20 +631,20 @@ validate10.errors = [{instancePath:instancePath+"/prevResult/routes",schemaPath:
 return false;
 }
 }
-var valid4 = _errs57 === errors;
+var valid4 = _errs62 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.dns !== undefined){
-let data26 = data10.dns;
-const _errs61 = errors;
-if(!(data26 && typeof data26 == "object" && !Array.isArray(data26))){
+if(data13.dns !== undefined){
+let data29 = data13.dns;
+const _errs66 = errors;
+if(!(data29 && typeof data29 == "object" && !Array.isArray(data29))){
 validate10.errors = [{instancePath:instancePath+"/prevResult/dns",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/dns/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
-var valid4 = _errs61 === errors;
+var valid4 = _errs66 === errors;
 }
 else {
 var valid4 = true;
@@ -606,10 +659,13 @@ validate10.errors = [{instancePath:instancePath+"/prevResult",schemaPath:"https:
 return false;
 }
 }
-var valid0 = _errs25 === errors;
+var valid0 = _errs30 === errors;
 }
 else {
 var valid0 = true;
+}
+}
+}
 }
 }
 }

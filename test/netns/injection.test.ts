@@ -1,0 +1,68 @@
+// Command injection through every string input: refused before anything reaches ip or tc,
+// no shell ever runs it, nothing changes.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect } from 'vitest';
+import { test } from '../helpers/fixtures.js';
+import { snapshot } from '../helpers/netns.js';
+import { cni, netconf } from '../helpers/plugin.js';
+import { sh } from '../helpers/sh.js';
+import { noNetns } from '../helpers/tier.js';
+
+const marker = join(mkdtempSync(join(tmpdir(), 'urunc-tap-injection-')), 'pwned');
+
+/** Shell, iproute2-batch and argument tricks, each trying to create `marker` or delete lo. */
+const PAYLOADS = [
+  `x; touch ${marker}`,
+  `x$(touch ${marker})`,
+  `x\`touch ${marker}\``,
+  `x && touch ${marker}`,
+  `x | touch ${marker}`,
+  `x\ntouch ${marker}`,
+  'x\nlink del dev lo',
+  'x link del dev lo',
+  'x" del "lo',
+  "x' del 'lo",
+  'x # comment',
+  '-batch',
+  '--help',
+  'x\0y',
+];
+
+/** Each string input, and how to put a payload into it. */
+const INPUTS: Array<
+  [string, (payload: string) => { env?: Record<string, string>; config?: Record<string, unknown> }]
+> = [
+  ['tapName', (p) => ({ config: { tapName: p } })],
+  ['name', (p) => ({ config: { name: p } })],
+  ['CNI_IFNAME', (p) => ({ env: { CNI_IFNAME: p } })],
+  ['CNI_CONTAINERID', (p) => ({ env: { CNI_CONTAINERID: p } })],
+  ['CNI_NETNS', (p) => ({ env: { CNI_NETNS: p } })],
+  [
+    'prevResult interface name',
+    (p) => ({ config: { prevResult: { interfaces: [{ name: p, sandbox: '/x' }] } } }),
+  ],
+];
+
+describe.skipIf(noNetns)('command injection', () => {
+  test.for(INPUTS)('through %s', async ([, inject], { pod: makePod }) => {
+    const pod = await makePod();
+    const before = await snapshot(pod.ns);
+    const hostLinks = await sh('ip', ['-o', 'link', 'show']);
+    for (const payload of PAYLOADS.filter((p) => !p.includes('\0'))) {
+      const { env = {}, config = {} } = inject(payload);
+      const out = await cni({
+        command: 'ADD',
+        config: { ...netconf('1.0.0'), ...config },
+        netns: pod.netns,
+        env,
+      });
+      expect(out.exitCode, `payload ${JSON.stringify(payload)}`).toBe(1);
+      expect([4, 7]).toContain(out.json?.code);
+    }
+    expect(existsSync(marker)).toBe(false);
+    expect(await snapshot(pod.ns)).toEqual(before);
+    expect(await sh('ip', ['-o', 'link', 'show'])).toBe(hostLinks);
+  });
+});
