@@ -108,11 +108,8 @@ export function createPlugin(makeRunner: RunnerFactory, log: Log): CniPlugin {
         checkProblems(await session(attachment, config).read(), attachment, config),
       );
       if (problems.length > 0) {
-        throw new CniError(
-          ErrorCode.CheckFailed,
-          `CHECK failed: ${problems.join('; ')}`,
-          problems.join('\n'),
-        );
+        // The problems are the message; libcni prints "msg; details", so no details repeat them.
+        throw new CniError(ErrorCode.CheckFailed, `CHECK failed: ${problems.join('; ')}`);
       }
     },
 

@@ -1,6 +1,6 @@
 // Fault injection through PATH: the plugin runs our ip/tc stand-ins (fault-bin/), which fail
 // one chosen call, or one chosen line of a batch, for real.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,11 @@ export interface Fault {
   writesOnly?: boolean;
 }
 
+/** Call counters live here; removed when the test worker exits. */
+const counters = mkdtempSync(join(tmpdir(), 'urunc-tap-fault-'));
+process.on('exit', () => rmSync(counters, { recursive: true, force: true }));
+let faults = 0;
+
 /** Environment that makes the plugin hit `fault`. */
 export function faultEnv(fault: Fault): Record<string, string> {
   return {
@@ -29,6 +34,6 @@ export function faultEnv(fault: Fault): Record<string, string> {
     FAULT_LINE: String(fault.line ?? 1),
     FAULT_KIND: fault.kind ?? 'error',
     FAULT_WRITES_ONLY: fault.writesOnly ? '1' : '',
-    FAULT_COUNTER: join(mkdtempSync(join(tmpdir(), 'urunc-tap-fault-')), 'count'),
+    FAULT_COUNTER: join(counters, `count-${++faults}`),
   };
 }

@@ -1,7 +1,7 @@
 // The corpus of hostile inputs (test/corpus/bad-inputs.json): each is refused with its exact
 // CNI error code and a message naming the field, prints nothing but that error, and changes
 // nothing in the namespace.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,7 +39,7 @@ const tally = { tried: 0, refused: 0 };
 
 /** Replaces the tokens of the corpus by this run's paths, anywhere in a JSON value. */
 function resolve<T>(value: T): T {
-  const all = { ...tokens, $NETNS: pod.netns };
+  const all: Record<string, string> = { ...tokens, $NETNS: pod.netns };
   return JSON.parse(JSON.stringify(value), (_, v) =>
     typeof v === 'string' && v in all ? all[v] : v,
   ) as T;
@@ -67,6 +67,7 @@ describe.skipIf(noNetns)('bad inputs', () => {
   });
   afterAll(async () => {
     if (pod) await destroyPod(pod);
+    rmSync(scratch, { recursive: true, force: true });
     console.log(
       `bad-input corpus: ${tally.tried} inputs tried, ${tally.refused} refused with the expected code and the namespace unchanged, ${tally.tried - tally.refused} failed`,
     );

@@ -1,16 +1,18 @@
 // Command injection through every string input: refused before anything reaches ip or tc,
 // no shell ever runs it, nothing changes.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { test } from '../helpers/fixtures.js';
 import { snapshot } from '../helpers/netns.js';
 import { cni, netconf } from '../helpers/plugin.js';
 import { sh } from '../helpers/sh.js';
 import { noNetns } from '../helpers/tier.js';
 
-const marker = join(mkdtempSync(join(tmpdir(), 'urunc-tap-injection-')), 'pwned');
+const scratch = mkdtempSync(join(tmpdir(), 'urunc-tap-injection-'));
+const marker = join(scratch, 'pwned');
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Shell, iproute2-batch and argument tricks, each trying to create `marker` or delete lo. */
 const PAYLOADS = [

@@ -1,0 +1,41 @@
+// fast-check generators of plugin configs and CNI env around the valid ones: each key is
+// absent, valid, borderline or arbitrary JSON, so runs mix accepted and refused inputs.
+import fc from 'fast-check';
+
+const validName = fc
+  .stringMatching(/^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,14}$/)
+  .filter((n) => n !== '.' && n !== '..');
+
+/** A value for one key: usually plausible, sometimes anything at all. */
+function around<T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
+  return fc.oneof({ weight: 3, arbitrary: valid }, { weight: 1, arbitrary: fc.jsonValue() });
+}
+
+/** A config object as a runtime might send it (or get wrong). */
+export const configArbitrary = fc.record(
+  {
+    cniVersion: around(
+      fc.constantFrom('0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0', '0.2.0', '2.0.0'),
+    ),
+    name: around(fc.constantFrom('net1', 'urunc', 'a.b-c_d')),
+    type: fc.constant('urunc-tap'),
+    tapName: around(fc.oneof(validName, fc.string({ maxLength: 20 }))),
+    owner: around(fc.integer({ min: -2, max: 2 ** 32 })),
+    group: around(fc.integer({ min: -2, max: 2 ** 32 })),
+    mtu: around(fc.integer({ min: 0, max: 70_000 })),
+    multiQueue: around(fc.boolean()),
+    vnetHdr: around(fc.boolean()),
+    runtimeConfig: fc.jsonValue(),
+  },
+  { requiredKeys: ['type'] },
+);
+
+/** CNI_IFNAME and CNI_CONTAINERID values, mostly plausible. */
+export const ifnameArbitrary = fc.oneof(
+  { weight: 4, arbitrary: fc.constant('eth0') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 18 }) },
+);
+export const containerIdArbitrary = fc.oneof(
+  { weight: 4, arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9_.-]{0,30}$/) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+);
