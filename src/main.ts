@@ -1,13 +1,15 @@
 // Entry point: the CNI protocol when a runtime calls, the operator CLI otherwise.
 import { dispatch } from './cni/dispatch.js';
+import { logEvent, type LogEvent } from './cni/log-file.js';
 import { readBounded } from './cni/stdin.js';
+import { writeVerbLog } from './cni/verb-log.js';
 import { createRunner } from './net/exec.js';
 import { createPlugin } from './plugin/plugin.js';
 
 /** Runs one CNI invocation on this process's env and stdio; resolves to the exit code. */
 export async function runCni(): Promise<number> {
   const started = performance.now();
-  const messages: string[] = [];
+  const events: LogEvent[] = [];
   const outcome = await dispatch(
     {
       getenv: (name) => process.env[name],
@@ -16,7 +18,7 @@ export async function runCni(): Promise<number> {
     },
     createPlugin(
       (timeoutMs) => createRunner({ timeoutMs }),
-      (message) => messages.push(message),
+      (message, fields) => events.push(logEvent(message, fields)),
     ),
   );
   // Diagnostics go to stderr only: the runtime parses stdout as the result or the error.
@@ -25,8 +27,13 @@ export async function runCni(): Promise<number> {
     ? ` container=${env.containerId} netns=${env.netns || '-'} ifname=${env.ifname}`
     : '';
   const prefix = `urunc-tap ${outcome.command ?? '?'}${who}:`;
-  for (const message of messages) process.stderr.write(`${prefix} ${message}\n`);
+  for (const event of events) {
+    if (event.level !== 'debug') process.stderr.write(`${prefix} ${event.message}\n`);
+  }
   const ms = Math.round(performance.now() - started);
+  // The log file (config `logFile`) is best effort: a failure to write it is only reported.
+  const logProblem = writeVerbLog(outcome, events, ms);
+  if (logProblem) process.stderr.write(`${prefix} ${logProblem}\n`);
   if (outcome.error)
     process.stderr.write(
       `${prefix} failed (code ${outcome.error.code}) after ${ms} ms: ${outcome.error.message}\n`,

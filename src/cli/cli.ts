@@ -1,45 +1,132 @@
-// The operator CLI (when no CNI_COMMAND is set): help, version and a pointer to the protocol.
-import { readFileSync } from 'node:fs';
-import yargs from 'yargs';
+// The operator CLI (when no runtime calls): inspect, cleanup, doctor, install, version.
+// Each command's handler is imported only when that command runs.
+import yargs, { type Argv } from 'yargs';
 import { SUPPORTED_VERSIONS } from '../cni/versions.js';
+import { packageVersion } from './bundle.js';
+import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
 
 const EPILOG = [
   'urunc-tap is a CNI plugin: a container runtime runs it with CNI_COMMAND set to ADD, DEL,',
-  'CHECK or VERSION and the network configuration on stdin. Chain it after the plugin that',
-  'creates the pod interface: "plugins": [{"type": "ptp", ...}, {"type": "urunc-tap"}].',
+  'CHECK, STATUS, GC or VERSION and the network configuration on stdin. Chain it after the',
+  'plugin that creates the pod interface: "plugins": [{"type": "ptp", ...}, {"type": "urunc-tap"}].',
   `Supported CNI versions: ${SUPPORTED_VERSIONS.join(', ')}. Documentation: README.md.`,
+  EXIT_CODES_HELP,
 ].join(' ');
+
+/** --netns, --tap and --ifname, shared by inspect and cleanup. */
+function namespaceOptions(args: Argv) {
+  return args
+    .option('netns', {
+      type: 'string',
+      demandOption: true,
+      describe:
+        'The pod namespace: a path (/run/netns/NAME, /proc/PID/ns/net) or a name in /run/netns',
+    })
+    .option('tap', { type: 'string', describe: 'Only this tap (and the redirects to it)' })
+    .option('ifname', { type: 'string', describe: 'Only this pod interface (and its taps)' })
+    .option('json', { type: 'boolean', default: false, describe: 'Print JSON (stable fields)' });
+}
 
 /** Parses operator arguments and runs the chosen command; resolves to the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
-  let exitCode = 0;
+  let exitCode: number = ExitCode.Ok;
   const version = packageVersion();
-  await yargs(argv)
-    .scriptName('urunc-tap')
-    .usage(
-      "$0 <command>\n\nWires a urunc VMM's tap device to the pod interface (CNI chained plugin).",
-    )
-    .command(
-      'version',
-      'Print the plugin version and the CNI versions it supports',
-      () => {},
-      () => console.log(`urunc-tap ${version}\nCNI versions: ${SUPPORTED_VERSIONS.join(', ')}`),
-    )
-    .demandCommand(1, 'Give a command, or set CNI_COMMAND to run as a CNI plugin.')
-    .strict()
-    .epilog(EPILOG)
-    .version(version)
-    .help()
-    .fail((message, error) => {
-      if (error) throw error;
-      console.error(`urunc-tap: ${message}\nRun urunc-tap --help for usage.`);
-      exitCode = 2;
-    })
-    .parseAsync();
+  try {
+    await yargs(argv)
+      .scriptName('urunc-tap')
+      .usage(
+        "$0 <command>\n\nWires a urunc VMM's tap device to the pod interface (CNI chained plugin).",
+      )
+      .command(
+        'inspect',
+        'Show the tap, qdiscs and filters of a pod namespace, and a verdict: healthy, black-hole, broken, orphaned-tap, foreign-filters or clean (exit 3 unless healthy or clean)',
+        namespaceOptions,
+        async (args) => {
+          exitCode = await (await import('./inspect-command.js')).runInspect(args);
+        },
+      )
+      .command(
+        'cleanup',
+        'Remove what urunc-tap made in a namespace a runtime left behind (DEL by hand, whatever the attachment); safe to run twice',
+        (args) =>
+          namespaceOptions(args).option('dry-run', {
+            type: 'boolean',
+            default: false,
+            describe: 'Only print what would be removed',
+          }),
+        async (args) => {
+          exitCode = await (await import('./cleanup-command.js')).runCleanup(args);
+        },
+      )
+      .command(
+        'doctor',
+        'Check that this host can serve ADD (the STATUS checks) and say what to install if not (exit 3 if not ready)',
+        (args) =>
+          args.option('json', {
+            type: 'boolean',
+            default: false,
+            describe: 'Print JSON (stable fields)',
+          }),
+        async (args) => {
+          exitCode = await (await import('./doctor-command.js')).runDoctor(args);
+        },
+      )
+      .command(
+        'install',
+        'Copy the plugin, with what it needs to run, into a CNI bin dir (atomically); optionally chain it into a conflist',
+        (args) =>
+          args
+            .option('cni-bin-dir', {
+              type: 'string',
+              default: '/opt/cni/bin',
+              describe: 'Where runtimes look for plugins',
+            })
+            .option('conf-dir', {
+              type: 'string',
+              default: '/etc/cni/net.d',
+              describe: 'Where the conflist of --chain-into is',
+            })
+            .option('chain-into', {
+              type: 'string',
+              describe:
+                'Append {"type": "urunc-tap"} to this conflist (file name, or network name), keeping a backup; refused if it is already there',
+            })
+            .option('json', {
+              type: 'boolean',
+              default: false,
+              describe: 'Print JSON (stable fields)',
+            }),
+        async (args) => {
+          exitCode = await (await import('./install-command.js')).runInstall(args);
+        },
+      )
+      .command(
+        'version',
+        'Print the plugin version and the CNI versions it supports',
+        () => {},
+        () => console.log(`urunc-tap ${version}\nCNI versions: ${SUPPORTED_VERSIONS.join(', ')}`),
+      )
+      .demandCommand(1, 'Give a command, or set CNI_COMMAND to run as a CNI plugin.')
+      .strict()
+      .epilog(EPILOG)
+      .version(version)
+      .help()
+      .wrap(Math.min(100, process.stdout.columns ?? 100))
+      .fail((message, error) => {
+        if (error) throw error;
+        console.error(`urunc-tap: ${message}\nRun urunc-tap --help for usage.`);
+        exitCode = ExitCode.Usage;
+      })
+      .parseAsync();
+  } catch (error) {
+    // One place turns failures into exit code 1: a problem to fix, or an iproute2 failure.
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`urunc-tap: ${message}`);
+    // A programming error (not a problem of the host or the arguments) gets its stack.
+    const bug =
+      error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError;
+    if (bug && error.stack) console.error(error.stack);
+    return ExitCode.Failed;
+  }
   return exitCode;
-}
-
-function packageVersion(): string {
-  const url = new URL('../../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
 }

@@ -2,13 +2,13 @@
 import { CniError, ErrorCode } from './errors.js';
 import { containerIdProblem, interfaceNameProblem } from './names.js';
 
-/** The verbs of the CNI spec that this plugin serves. */
-export const COMMANDS = ['ADD', 'DEL', 'CHECK', 'VERSION'] as const;
+/** The verbs of the CNI spec that this plugin serves (STATUS and GC since spec 1.1.0). */
+export const COMMANDS = ['ADD', 'DEL', 'CHECK', 'VERSION', 'STATUS', 'GC'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 /** The validated parameters of an ADD, DEL or CHECK. */
 export interface CniEnv {
-  command: Exclude<Command, 'VERSION'>;
+  command: Exclude<Command, 'VERSION' | 'STATUS' | 'GC'>;
   containerId: string;
   /** Path of the network namespace; empty on a DEL whose namespace is already gone. */
   netns: string;
@@ -55,6 +55,12 @@ export function readEnv(getenv: Getenv, command: CniEnv['command']): CniEnv {
   const path = required(getenv, 'CNI_PATH').split(':').filter(Boolean);
   const args = parseArgs(optional(getenv, 'CNI_ARGS'));
   return { command, containerId, netns, ifname, args, path };
+}
+
+/** CNI_PATH as a list of directories; required unless `required` is false (STATUS, GC). */
+export function readPath(getenv: Getenv, mustBeSet = true): string[] {
+  const raw = mustBeSet ? required(getenv, 'CNI_PATH') : optional(getenv, 'CNI_PATH');
+  return raw.split(':').filter(Boolean);
 }
 
 /** CNI_ARGS: `KEY=VALUE` pairs separated by `;` (CNI spec, "Parameters"). */

@@ -1,9 +1,9 @@
 // DEL as a plan, and the rollback of a failed ADD, which is DEL limited to what ADD created.
-import type { TcFilter } from '../net/model.js';
+import type { Link } from '../net/model.js';
 import { tapAlias, type Attachment } from './attachment.js';
-import { hookOf, ourFilters, qdiscAddedByUs, type NamespaceState } from './observe.js';
-import { removeFilters } from './filter-removal.js';
+import { hookOf, ourFilters, type NamespaceState } from './observe.js';
 import type { Op } from './ops.js';
+import { planRemoval, unhook, type Ownership } from './plan-removal.js';
 
 /**
  * The ops that remove exactly what ADD made for this attachment, from whatever subset of it
@@ -11,16 +11,16 @@ import type { Op } from './ops.js';
  * left on it) and our tap. Empty when nothing of ours is left, so DEL is idempotent.
  */
 export function planDel(state: NamespaceState, attachment: Attachment): Op[] {
-  const deleteTap = state.tap !== undefined && state.tap.alias === tapAlias(attachment);
-  const ops: Op[] = [];
-  for (const dev of devicesToUnhook(state, deleteTap)) {
-    const { qdisc, filters } = hookOf(state, dev);
-    const ours = ourFilters(attachment, filters);
-    ops.push(...unhook(dev, qdisc === 'ingress' && qdiscAddedByUs(ours), ours, filters));
-  }
-  // Filters go before the tap, so no redirect of ours is ever left pointing at nothing.
-  if (deleteTap) ops.push({ op: 'delete-link', name: attachment.tapName });
-  return ops;
+  const links = [state.podIf, state.tap].filter((link): link is Link => link !== undefined);
+  return planRemoval(links, state.hooks, attachmentOwnership(attachment));
+}
+
+/** What one attachment owns: its tap (by name and alias) and the filters with its cookie. */
+export function attachmentOwnership(attachment: Attachment): Ownership {
+  return {
+    tap: (link) => link.name === attachment.tapName && link.alias === tapAlias(attachment),
+    filter: (_dev, filter) => ourFilters(attachment, [filter]).length > 0,
+  };
 }
 
 /**
@@ -47,10 +47,4 @@ function devicesToUnhook(state: NamespaceState, tapGoes: boolean): string[] {
   const devices = state.podIf ? [state.podIf.name] : [];
   if (state.tap && !tapGoes) devices.push(state.tap.name);
   return devices;
-}
-
-/** Removes `ours` from a device: with the qdisc when it is ours and nobody else uses it. */
-function unhook(dev: string, qdiscIsOurs: boolean, ours: TcFilter[], all: TcFilter[]): Op[] {
-  if (qdiscIsOurs && all.length === ours.length) return [{ op: 'delete-ingress-qdisc', dev }];
-  return removeFilters(dev, ours, all);
 }

@@ -15,6 +15,8 @@ export interface Invocation {
   ifname?: string;
   /** Extra or overriding environment (e.g. PATH for fault injection). */
   env?: Record<string, string | undefined>;
+  /** Kill the plugin after this long (default 60 s): a hung plugin fails the test. */
+  timeoutMs?: number;
   /** Raw stdin instead of JSON.stringify(config). */
   stdin?: string | Buffer;
 }
@@ -48,7 +50,7 @@ export async function cni(invocation: Invocation): Promise<Outcome> {
     extendEnv: false,
     input: invocation.stdin ?? JSON.stringify(invocation.config),
     reject: false,
-    timeout: 60_000,
+    timeout: invocation.timeoutMs ?? 60_000,
   });
   let json: unknown;
   try {

@@ -9,6 +9,8 @@ import { noNetns } from '../helpers/tier.js';
 const TAP = 'tap0_urunc';
 const config = netconf('1.0.0');
 const PODS = 100;
+// A hundred plugin processes share two cores: each may wait its turn for a while.
+const timeoutMs = 300_000;
 
 /** Wired exactly once: one tap, one redirect of ours on each side. */
 async function wiredOnce(pod: Pod): Promise<boolean> {
@@ -56,13 +58,13 @@ describe.skipIf(noNetns)('concurrency', () => {
     const pods = await pooled(Array.from({ length: PODS }), 8, () => createPod());
     try {
       const added = await Promise.all(
-        pods.map((pod) => cni({ command: 'ADD', config, netns: pod.netns })),
+        pods.map((pod) => cni({ command: 'ADD', config, netns: pod.netns, timeoutMs })),
       );
       expect(added.filter((out) => out.exitCode !== 0).map(failure)).toEqual([]);
       expect((await pooled(pods, 8, wiredOnce)).filter((ok) => !ok)).toEqual([]);
 
       const deleted = await Promise.all(
-        pods.map((pod) => cni({ command: 'DEL', config, netns: pod.netns })),
+        pods.map((pod) => cni({ command: 'DEL', config, netns: pod.netns, timeoutMs })),
       );
       expect(deleted.filter((out) => out.exitCode !== 0).map(failure)).toEqual([]);
       expect((await pooled(pods, 8, clean)).filter((ok) => !ok)).toEqual([]);
