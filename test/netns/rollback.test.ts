@@ -1,5 +1,5 @@
 // A failing step of ADD leaves the namespace exactly as it was: never a half-wired pod.
-import { describe, expect } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { faultEnv, type Fault } from '../helpers/faults.js';
 import { test } from '../helpers/fixtures.js';
 import { snapshot } from '../helpers/netns.js';
@@ -22,10 +22,19 @@ const FRESH_POD_FAULTS: Array<[Fault, string]> = [
   [{ tool: 'tc', call: 2, line: 4 }, 'tc filter add dev tap0_urunc ingress'],
 ];
 
+const tally = { injected: 0, restored: 0 };
+
 describe.skipIf(noNetns).concurrent('rollback', () => {
+  afterAll(() => {
+    console.log(
+      `faults: ${tally.injected} injected into ADD (every ip/tc call and batch line), namespace restored exactly after ${tally.restored}`,
+    );
+  });
+
   test.for(FRESH_POD_FAULTS)('fault at %o: %s', async ([fault, command], { pod: makePod }) => {
     const pod = await makePod();
     const before = await snapshot(pod.ns);
+    tally.injected++;
     const out = await cni({ command: 'ADD', config, netns: pod.netns, env: faultEnv(fault) });
     expect(out.exitCode).toBe(1);
     expect(out.json).toMatchObject({ cniVersion: '1.0.0', code: 100 });
@@ -33,6 +42,7 @@ describe.skipIf(noNetns).concurrent('rollback', () => {
     expect(out.json.msg).toContain(pod.netns);
     expect(out.json.msg).toContain('injected fault');
     expect(await snapshot(pod.ns)).toEqual(before);
+    tally.restored++;
     // And the pod can still be wired afterwards.
     expect((await cni({ command: 'ADD', config, netns: pod.netns })).exitCode).toBe(0);
   });
