@@ -47,8 +47,13 @@ export class IprouteError extends Error {
   }
 }
 
-/** Every iproute2 call gives up after this long; a hung netlink call must not hang the runtime. */
-export const DEFAULT_TIMEOUT_MS = 10_000;
+/**
+ * Every iproute2 call gives up after this long; a hung netlink call must not hang the runtime.
+ * Generous: all netlink changes of a node serialise on the kernel's rtnl lock, and a tap
+ * deletion waits for RCU grace periods under it, so a burst of pod teardowns on a busy node
+ * makes honest calls wait seconds.
+ */
+export const DEFAULT_TIMEOUT_MS = 30_000;
 
 // Runtimes do not always pass PATH to plugins (the CNI spec does not require it).
 const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

@@ -26,7 +26,7 @@ describe('parseConfig', () => {
       mtu: undefined,
       multiQueue: false,
       vnetHdr: true,
-      timeoutMs: 10000,
+      timeoutMs: 30000,
       prevResult: undefined,
     });
   });
