@@ -29,7 +29,8 @@ export async function withAttachmentLock<T>(
   }
 }
 
-function lockName(attachment: Attachment): string {
+/** The abstract socket name of an attachment's lock. */
+export function lockName(attachment: Attachment): string {
   const identity = `${attachment.network}\n${attachment.ifname}\n${attachment.containerId}`;
   return `\0urunc-tap/lock/${createHash('sha256').update(identity).digest('hex').slice(0, 40)}`;
 }
