@@ -63,4 +63,9 @@ async function main(): Promise<void> {
   process.exitCode = await runCli(process.argv.slice(2));
 }
 
-await main();
+// A promise chain, not a top-level await: the Node single-executable candidate is built as
+// CommonJS (all Node 20 runs in a SEA), which has none. A crash still exits 1 with its stack.
+main().catch((error: unknown) => {
+  process.stderr.write(`urunc-tap: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});

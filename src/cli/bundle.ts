@@ -1,6 +1,6 @@
 // What `urunc-tap install` copies: a self-contained bundle that runs without the repository.
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The package.json fields the bundle needs. */
@@ -57,25 +57,41 @@ export function writeBundle(root: string, dest: string): void {
 
 /**
  * The top-level node_modules entries the runtime needs: the dependencies of package.json and,
- * transitively, theirs. A dependency nested in its dependent's own node_modules travels with it.
+ * transitively, theirs, each resolved as Node does (the nearest node_modules going up). A
+ * package nested in another's node_modules travels with it, but its own dependencies may have
+ * been hoisted to the top: they are followed too.
  */
 export function runtimeDependencies(root: string): string[] {
-  const found = new Set<string>();
-  const queue = Object.keys(dependenciesOf(readPackage(root)));
+  const modules = join(root, 'node_modules');
+  const topLevel = new Set<string>();
+  const seen = new Set<string>();
+  const queue = [root];
   while (queue.length > 0) {
-    const name = queue.shift()!;
-    if (found.has(name)) continue;
-    const dir = join(root, 'node_modules', name);
-    if (!existsSync(join(dir, 'package.json'))) {
-      throw new Error(`runtime dependency ${name} is not installed under ${root}/node_modules`);
-    }
-    found.add(name);
+    const dir = queue.shift()!;
     const manifest = readPackage(dir);
-    for (const dependency of Object.keys(dependenciesOf(manifest))) {
-      if (!existsSync(join(dir, 'node_modules', dependency))) queue.push(dependency);
+    for (const name of Object.keys(dependenciesOf(manifest))) {
+      const resolved = resolvePackage(root, dir, name);
+      if (resolved === undefined) {
+        if (manifest.optionalDependencies?.[name] !== undefined) continue;
+        throw new Error(`runtime dependency ${name} of ${dir} is not installed`);
+      }
+      if (seen.has(resolved)) continue;
+      seen.add(resolved);
+      const path = relative(modules, resolved);
+      if (!path.includes('node_modules')) topLevel.add(path);
+      queue.push(resolved);
     }
   }
-  return [...found].sort();
+  return [...topLevel].sort();
+}
+
+/** Where `name` resolves from package directory `from`, not looking above `root`. */
+function resolvePackage(root: string, from: string, name: string): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dir === root || dir === dirname(dir)) return undefined;
+  }
 }
 
 function dependenciesOf(manifest: PackageJson): Record<string, string> {

@@ -25,8 +25,8 @@ export async function runCleanup(options: CleanupOptions): Promise<number> {
     console.log(`${netns}: nothing of urunc-tap's to remove`);
   } else {
     const verb = options.dryRun ? 'would remove' : 'removed';
-    console.log(`${netns}: ${verb} ${ops.length} objects`);
-    for (const op of ops) console.log(`  ${describe(op)}`);
+    console.log(`${netns}: ${verb} ${ops.length} ${ops.length === 1 ? 'object' : 'objects'}:`);
+    for (const op of ops) console.log(`  ${opFields(op).object}`);
   }
   return ExitCode.Ok;
 }

@@ -13,6 +13,9 @@ const EPILOG = [
   EXIT_CODES_HELP,
 ].join(' ');
 
+/** A bad command line (exit code 2). */
+class UsageError extends Error {}
+
 /** --netns, --tap and --ifname, shared by inspect and cleanup. */
 function namespaceOptions(args: Argv) {
   return args
@@ -113,12 +116,15 @@ export async function runCli(argv: string[]): Promise<number> {
       .help()
       .wrap(Math.min(100, process.stdout.columns ?? 100))
       .fail((message, error) => {
-        if (error) throw error;
-        console.error(`urunc-tap: ${message}\nRun urunc-tap --help for usage.`);
-        exitCode = ExitCode.Usage;
+        // Throwing stops yargs here; otherwise it would go on and run the command.
+        throw error ?? new UsageError(message);
       })
       .parseAsync();
   } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`urunc-tap: ${error.message}\nRun urunc-tap --help for usage.`);
+      return ExitCode.Usage;
+    }
     // One place turns failures into exit code 1: a problem to fix, or an iproute2 failure.
     const message = error instanceof Error ? error.message : String(error);
     console.error(`urunc-tap: ${message}`);

@@ -66,32 +66,11 @@ export function addRedirect(
   target: string,
   cookie: string,
 ): BatchCommand {
+  const matchAll = ['u32', 'match', 'u32', '0', '0'];
+  const redirect = ['action', 'mirred', 'egress', 'redirect', 'dev', target, 'cookie', cookie];
   return {
     tool: 'tc',
-    args: [
-      'filter',
-      'add',
-      'dev',
-      dev,
-      'ingress',
-      'pref',
-      String(pref),
-      'protocol',
-      'all',
-      'u32',
-      'match',
-      'u32',
-      '0',
-      '0',
-      'action',
-      'mirred',
-      'egress',
-      'redirect',
-      'dev',
-      target,
-      'cookie',
-      cookie,
-    ],
+    args: [...ingressFilter('add', dev, pref, 'all'), ...matchAll, ...redirect],
   };
 }
 
@@ -100,23 +79,8 @@ export function deleteFilter(
   dev: string,
   filter: { pref: number; protocol: string; handle: string; kind: string },
 ): BatchCommand {
-  return {
-    tool: 'tc',
-    args: [
-      'filter',
-      'del',
-      'dev',
-      dev,
-      'ingress',
-      'pref',
-      String(filter.pref),
-      'protocol',
-      filter.protocol,
-      'handle',
-      filter.handle,
-      filter.kind,
-    ],
-  };
+  const head = ingressFilter('del', dev, filter.pref, filter.protocol);
+  return { tool: 'tc', args: [...head, 'handle', filter.handle, filter.kind] };
 }
 
 /**
@@ -129,17 +93,11 @@ export function deletePriority(
 ): BatchCommand {
   return {
     tool: 'tc',
-    args: [
-      'filter',
-      'del',
-      'dev',
-      dev,
-      'ingress',
-      'pref',
-      String(where.pref),
-      'protocol',
-      where.protocol,
-      where.kind,
-    ],
+    args: [...ingressFilter('del', dev, where.pref, where.protocol), where.kind],
   };
+}
+
+/** `filter VERB dev DEV ingress pref P protocol PROTO`, the common head of filter commands. */
+function ingressFilter(verb: 'add' | 'del', dev: string, pref: number, protocol: string): string[] {
+  return ['filter', verb, 'dev', dev, 'ingress', 'pref', String(pref), 'protocol', protocol];
 }

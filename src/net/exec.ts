@@ -24,6 +24,8 @@ export class IprouteError extends Error {
   readonly stderr: string;
   readonly timedOut: boolean;
   readonly input: string | undefined;
+  /** What it printed on stdout before failing: a `-force` batch prints its good lines' output. */
+  readonly stdout: string;
 
   constructor(fields: {
     argv: string[];
@@ -32,6 +34,7 @@ export class IprouteError extends Error {
     stderr: string;
     timedOut: boolean;
     input: string | undefined;
+    stdout?: string;
   }) {
     const what = fields.timedOut ? 'timed out' : `failed (exit ${fields.exitCode ?? 'signal'})`;
     super(
@@ -44,6 +47,7 @@ export class IprouteError extends Error {
     this.stderr = fields.stderr;
     this.timedOut = fields.timedOut;
     this.input = fields.input;
+    this.stdout = fields.stdout ?? '';
   }
 }
 
@@ -83,6 +87,7 @@ export function createRunner(options: { timeoutMs?: number; path?: string } = {}
       stderr: String(result.stderr || result.message),
       timedOut: result.timedOut,
       input: command.input,
+      stdout: String(result.stdout ?? ''),
     });
   };
 }

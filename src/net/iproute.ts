@@ -75,7 +75,7 @@ export async function runBatch(
  * and `#` comments, so an argument holding any of them would change the command: refuse it
  * (callers validate names long before; this is the last line of defence).
  */
-function script(lines: string[][]): string {
+export function script(lines: string[][]): string {
   for (const args of lines) {
     for (const arg of args) {
       if (arg === '' || /[\s"'\\#]/.test(arg)) {

@@ -11,6 +11,7 @@ import { configWithCniArgs } from './cni-args.js';
 import { parseConfig, type PluginConfig } from './config.js';
 import { converge } from './converge.js';
 import { observe, type NamespaceState } from './observe.js';
+import { observeForDel } from './observe-del.js';
 import { opFields } from './op-fields.js';
 import { describe, type Op } from './ops.js';
 import { planAdd } from './plan-add.js';
@@ -31,10 +32,13 @@ export function createPlugin(makeRunner: RunnerFactory, log: Log): CniPlugin {
   /** Reading, applying and converging in one namespace with one runner. */
   const session = (attachment: Attachment, config: PluginConfig) => {
     const run = makeRunner(config.timeoutMs);
-    const read = (): Promise<NamespaceState> =>
-      observe(run, attachment).catch((error) => {
+    const readWith = (look: typeof observe) => (): Promise<NamespaceState> =>
+      look(run, attachment).catch((error) => {
         throw netError(error, `reading ${attachment.netns}`);
       });
+    const read = readWith(observe);
+    // DEL reads less: one tc batch in the usual case, so it spawns at most 3 processes.
+    const readForDel = readWith(observeForDel);
     const apply = async (ops: Op[], prefix = ''): Promise<void> => {
       await applyOps(run, attachment.netns, ops);
       for (const op of ops) log(prefix + describe(op), opFields(op));
@@ -50,7 +54,7 @@ export function createPlugin(makeRunner: RunnerFactory, log: Log): CniPlugin {
     };
     const onRetry = (attempt: number, error: unknown) =>
       log(`attempt ${attempt} met a changing namespace, re-reading: ${String(error)}`);
-    return { read, apply, onRetry, rollback };
+    return { read, readForDel, apply, onRetry, rollback };
   };
 
   return {
@@ -89,9 +93,9 @@ export function createPlugin(makeRunner: RunnerFactory, log: Log): CniPlugin {
       if (status === 'own') throw ownNamespace('DEL');
       if (status !== 'namespace') return log(`${attachment.netns} is gone, nothing to do`);
       await withAttachmentLock(attachment, async () => {
-        const { read, apply, onRetry } = session(attachment, config);
+        const { readForDel, apply, onRetry } = session(attachment, config);
         const outcome = await converge({
-          read,
+          read: readForDel,
           apply,
           onRetry,
           plan: (state) => planDel(state, attachment),
@@ -120,8 +124,8 @@ export function createPlugin(makeRunner: RunnerFactory, log: Log): CniPlugin {
     },
 
     async gc(request) {
-      const { collectGarbage } = await import('./gc.js');
-      const run = makeRunner(parseConfig(request.config).timeoutMs);
+      const { collectGarbage, SCAN_TIMEOUT_MS } = await import('./gc.js');
+      const run = makeRunner(Math.max(parseConfig(request.config).timeoutMs, SCAN_TIMEOUT_MS));
       // Each stale attachment goes through this plugin's own DEL, logging with its context.
       const del = (delRequest: VerbRequest, delLog: Log) =>
         createPlugin(makeRunner, delLog).del(delRequest);

@@ -39,6 +39,7 @@ async function add(pod: Pod, extra: { ifname?: string; tapName?: string; name?: 
     command: 'ADD',
     config: netconf('1.0.0', config),
     netns: pod.netns,
+    containerId: 'ctr-cli',
     ifname,
   });
   expect(out.exitCode, out.stdout + out.stderr).toBe(0);
@@ -72,7 +73,7 @@ describe.skipIf(noNetns).concurrent('urunc-tap inspect', () => {
       taps: [
         {
           name: 'tap0_urunc',
-          owner: { network: 'cli-net', ifname: 'eth0', containerId: 'ctr-test-1' },
+          owner: { network: 'cli-net', ifname: 'eth0', containerId: 'ctr-cli' },
           vmmAttached: false,
           mtu: 1500,
           up: true,
@@ -96,7 +97,7 @@ describe.skipIf(noNetns).concurrent('urunc-tap inspect', () => {
 
     const text = await urunc(['inspect', '--netns', pod.ns]);
     expect(text.stdout.split('\n')[0]).toMatch(new RegExp(`^${pod.netns}: (healthy|black-hole)$`));
-    expect(text.stdout).toContain('tap0_urunc  network cli-net  ifname eth0  container ctr-test-1');
+    expect(text.stdout).toContain('tap0_urunc  network cli-net  ifname eth0  container ctr-cli');
   });
 
   test('names a redirect to a deleted tap a black hole, and a tap nothing feeds orphaned', async ({
@@ -199,7 +200,7 @@ describe.skipIf(noNetns).concurrent('urunc-tap cleanup', () => {
 
     const dryRun = await urunc(['cleanup', '--netns', pod.netns, '--tap', 'tap1', '--dry-run']);
     expect(dryRun.stdout).toBe(
-      `${pod.netns}: would remove 2 objects\n  deleted ingress qdisc on net1\n  deleted tap1`,
+      `${pod.netns}: would remove 2 objects:\n  ingress qdisc on net1\n  tap tap1`,
     );
     expect(await link(pod.ns, 'tap1')).toBeDefined();
 
@@ -223,7 +224,7 @@ describe.skipIf(noNetns).concurrent('urunc-tap cleanup', () => {
 
     const rest = await urunc(['cleanup', '--netns', pod.netns]);
     expect(rest.exitCode, rest.stderr).toBe(0);
-    expect(rest.stdout).toContain('removed 2 objects');
+    expect(rest.stdout).toContain('removed 2 objects:');
     expect(await snapshot(pod.ns)).toEqual(clean);
     expect(await podAnswersPing(pod)).toBe(true);
 

@@ -11,33 +11,11 @@ import {
 import { podAnswersPing, snapshot } from '../helpers/netns.js';
 import { cni, netconf } from '../helpers/plugin.js';
 import { ipn, tcn } from '../helpers/sh.js';
+import { addForeignFilter } from '../helpers/tc.js';
 import { noNetns } from '../helpers/tier.js';
 
 const TAP = 'tap0_urunc';
 const config = netconf('1.0.0');
-
-/** A foreign filter: a u32 rule that only counts (mirred mirror to lo would change traffic). */
-async function addForeignFilter(ns: string, dev: string, pref: number): Promise<void> {
-  await tcn(
-    ns,
-    'filter',
-    'add',
-    'dev',
-    dev,
-    'ingress',
-    'pref',
-    String(pref),
-    'protocol',
-    'ip',
-    'u32',
-    'match',
-    'u32',
-    '0',
-    '0',
-    'classid',
-    '1:1',
-  );
-}
 
 describe.skipIf(noNetns).concurrent('coexistence', () => {
   test.for(['ingress', 'clsact'])(

@@ -5,6 +5,7 @@ import { test } from '../helpers/fixtures.js';
 import { snapshot } from '../helpers/netns.js';
 import { cni, netconf } from '../helpers/plugin.js';
 import { tcn } from '../helpers/sh.js';
+import { addForeignFilter } from '../helpers/tc.js';
 import { noNetns } from '../helpers/tier.js';
 
 const config = netconf('1.0.0');
@@ -52,25 +53,7 @@ describe.skipIf(noNetns).concurrent('rollback', () => {
   }) => {
     const pod = await makePod();
     await tcn(pod.ns, 'qdisc', 'add', 'dev', 'eth0', 'clsact');
-    await tcn(
-      pod.ns,
-      'filter',
-      'add',
-      'dev',
-      'eth0',
-      'ingress',
-      'pref',
-      '7',
-      'protocol',
-      'ip',
-      'u32',
-      'match',
-      'u32',
-      '0',
-      '0',
-      'classid',
-      '1:1',
-    );
+    await addForeignFilter(pod.ns, 'eth0', 7);
     const before = await snapshot(pod.ns);
     // tc -batch: 1 redirect eth0, 2 qdisc tap, 3 redirect tap (fails).
     const out = await cni({

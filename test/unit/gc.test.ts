@@ -99,3 +99,24 @@ describe('collectGarbage', () => {
     );
   });
 });
+
+describe('showLinksOfNamedNamespaces', () => {
+  it('reads every named namespace with one ip process, and GC reads only the others alone', async () => {
+    const calls: string[] = [];
+    const { deps, deleted } = host();
+    const run: Runner = async (command) => {
+      calls.push(command.netns);
+      if (command.args[0] === '-all') {
+        // As iproute2 prints it: a header per namespace, then the command's own output.
+        const stale = JSON.stringify(HOST['/run/netns/stale']);
+        return `\nnetns: stale\n${stale}\n\nnetns: gone\n\nnetns: valid\n[{"ifname": "tr`;
+      }
+      return deps.run(command);
+    };
+    await collectGarbage({ ...deps, run }, request([]));
+    expect(calls.filter((netns) => netns === '/run/netns/stale')).toEqual([]);
+    // Cut short or missing from the bulk read: read on its own.
+    expect(calls).toContain('/run/netns/valid');
+    expect(deleted.map((r) => r.env.netns)).toContain('/run/netns/stale');
+  });
+});
