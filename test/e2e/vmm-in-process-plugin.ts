@@ -7,24 +7,22 @@
 import { dispatch } from '../../src/cni/dispatch.js';
 import { createRunner } from '../../src/net/exec.js';
 import { createPlugin } from '../../src/plugin/plugin.js';
-import type { Invocation, Outcome } from '../helpers/plugin.js';
+import {
+  outcomeOf,
+  runtimeEnv,
+  stdinOf,
+  type Invocation,
+  type Outcome,
+} from '../helpers/plugin.js';
 
 /** Runs one CNI invocation in-process; same shape as the `cni` helper, stderr always empty. */
 export async function cniInProcess(invocation: Invocation): Promise<Outcome> {
-  const env: Record<string, string | undefined> = {
-    PATH: process.env.PATH,
-    CNI_COMMAND: invocation.command,
-    CNI_CONTAINERID: invocation.containerId ?? 'ctr-test-1',
-    CNI_NETNS: invocation.netns ?? '',
-    CNI_IFNAME: invocation.ifname ?? 'eth0',
-    CNI_PATH: '/opt/cni/bin',
-    ...invocation.env,
-  };
+  const env = runtimeEnv(invocation);
   let stdout = '';
   const outcome = await dispatch(
     {
       getenv: (name) => env[name],
-      readStdin: async () => Buffer.from(invocation.stdin ?? JSON.stringify(invocation.config)),
+      readStdin: async () => Buffer.from(stdinOf(invocation)),
       writeStdout: (text) => {
         stdout += text + '\n';
       },
@@ -34,12 +32,5 @@ export async function cniInProcess(invocation: Invocation): Promise<Outcome> {
       () => {},
     ),
   );
-  stdout = stdout.trimEnd();
-  let json: unknown;
-  try {
-    json = JSON.parse(stdout);
-  } catch {
-    json = undefined;
-  }
-  return { exitCode: outcome.exitCode, stdout, stderr: '', json };
+  return outcomeOf(outcome.exitCode, stdout.trimEnd(), '');
 }

@@ -29,8 +29,8 @@ export interface Outcome {
   json: any;
 }
 
-/** Invokes the plugin and returns what it printed; never throws on a non-zero exit. */
-export async function cni(invocation: Invocation): Promise<Outcome> {
+/** The environment a runtime gives the plugin for `invocation` (unset variables left out). */
+export function runtimeEnv(invocation: Invocation): Record<string, string> {
   const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
     CNI_COMMAND: invocation.command,
@@ -42,23 +42,37 @@ export async function cni(invocation: Invocation): Promise<Outcome> {
     CNI_PATH: '/opt/cni/bin',
     ...invocation.env,
   };
-  const result = await execa(PLUGIN, [], {
-    env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<
-      string,
-      string
-    >,
-    extendEnv: false,
-    input: invocation.stdin ?? JSON.stringify(invocation.config),
-    reject: false,
-    timeout: invocation.timeoutMs ?? 60_000,
-  });
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string
+  >;
+}
+
+/** What the plugin gets on stdin for `invocation`. */
+export const stdinOf = (invocation: Invocation): string | Buffer =>
+  invocation.stdin ?? JSON.stringify(invocation.config);
+
+/** An outcome from what the plugin printed; `json` when stdout is one JSON document. */
+export function outcomeOf(exitCode: number, stdout: string, stderr: string): Outcome {
   let json: unknown;
   try {
-    json = JSON.parse(result.stdout);
+    json = JSON.parse(stdout);
   } catch {
     json = undefined;
   }
-  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, json };
+  return { exitCode, stdout, stderr, json };
+}
+
+/** Invokes the plugin and returns what it printed; never throws on a non-zero exit. */
+export async function cni(invocation: Invocation): Promise<Outcome> {
+  const result = await execa(PLUGIN, [], {
+    env: runtimeEnv(invocation),
+    extendEnv: false,
+    input: stdinOf(invocation),
+    reject: false,
+    timeout: invocation.timeoutMs ?? 60_000,
+  });
+  return outcomeOf(result.exitCode ?? -1, result.stdout, result.stderr);
 }
 
 /** A plugin config entry as a runtime sends it for `cniVersion`. */
