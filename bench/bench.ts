@@ -11,7 +11,7 @@ import { startMeasurer, type Measured } from './measurer.js';
 import { MEASURE_SCRIPT, ROOT } from './paths.js';
 import { destroyAllPods, sweepStalePods } from './pods.js';
 import { formatReport, type Results } from './report.js';
-import { scaleRun } from './scale.js';
+import { pluginInvocation, scaleRun, shellInvocation } from './scale.js';
 import { createSpawnCounter } from './spawn-count.js';
 import { prepareLineup } from './subjects.js';
 
@@ -129,10 +129,16 @@ async function main(): Promise<void> {
     await shellCycle(measurer, countPath, counting(shellProcesses));
 
     const scale: Results['scale'] = [];
+    say(`scale: ${podCount} pods at once, shell floor (add.sh, del.sh)`);
+    scale.push({
+      label: 'shell floor (add.sh, del.sh)',
+      result: await scaleRun(shellInvocation(PATH), podCount),
+    });
     // The Node.js entry and the shipped executable (100 SEA processes would only repeat node's).
     for (const subject of subjects.filter((candidate) => candidate.scale)) {
       say(`scale: ${podCount} pods at once, ${subject.label}`);
-      scale.push({ label: subject.label, result: await scaleRun(subject.launch, podCount, PATH) });
+      const result = await scaleRun(pluginInvocation(subject.launch, PATH), podCount);
+      scale.push({ label: subject.label, result });
     }
 
     const header = [

@@ -146,7 +146,7 @@ export function formatReport(results: Results): string[] {
     ] as const) {
       const why = wave.firstError ? ` (first: ${wave.firstError.trim().split('\n')[0]})` : '';
       out.push(
-        `  ${verb}: all ${result.pods} in ${(wave.wallMs / 1000).toFixed(2)} s, ${wave.failed} failed${why}`,
+        `  ${verb}: all ${result.pods} in ${(wave.wallMs / 1000).toFixed(2)} s (CPU ${(wave.cpuMs / 1000).toFixed(1)} s), ${wave.failed} failed${why}`,
       );
     }
     out.push(`  taps left behind after DEL: ${result.leftBehind}`);

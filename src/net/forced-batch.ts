@@ -1,7 +1,7 @@
 // Reading the ingress hooks of devices that may be gone, in one `tc -force -batch` process:
 // DEL learns from it which devices exist without spending a process on `ip link show`.
 import { IprouteError, type Runner } from './exec.js';
-import { script } from './iproute.js';
+import { ingressQueries, script } from './iproute.js';
 import type { IngressHook } from './model.js';
 import { parseFilters, parseIngressQdiscs } from './parse.js';
 
@@ -60,10 +60,7 @@ export async function showIngressOfExisting(
   netns: string,
   devices: string[],
 ): Promise<Map<string, IngressHook>> {
-  const lines = [
-    ['qdisc', 'show'],
-    ...devices.map((dev) => ['filter', 'show', 'dev', dev, 'ingress']),
-  ];
+  const lines = ingressQueries(devices);
   const args = ['-json', '-force', '-batch', '-'];
   let stdout: string;
   let stderr = '';

@@ -9,6 +9,11 @@ export async function showLinks(run: Runner, netns: string): Promise<Link[]> {
   return parseLinks(await run({ tool: 'ip', args: ['-json', '-details', 'link', 'show'], netns }));
 }
 
+/** The tc batch lines that read qdiscs, then each device's ingress filters, in that order. */
+export function ingressQueries(devices: string[]): string[][] {
+  return [['qdisc', 'show'], ...devices.map((dev) => ['filter', 'show', 'dev', dev, 'ingress'])];
+}
+
 /**
  * The ingress hooks of `devices` (which must exist), read with one `tc -batch`:
  * `qdisc show` then `filter show dev X ingress` for each. iproute2 prints one JSON document
@@ -19,10 +24,7 @@ export async function showIngress(
   netns: string,
   devices: string[],
 ): Promise<Map<string, IngressHook>> {
-  const lines = [
-    ['qdisc', 'show'],
-    ...devices.map((dev) => ['filter', 'show', 'dev', dev, 'ingress']),
-  ];
+  const lines = ingressQueries(devices);
   const output = await run({
     tool: 'tc',
     args: ['-json', '-batch', '-'],
