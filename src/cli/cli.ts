@@ -3,6 +3,7 @@
 import yargs, { type Argv } from 'yargs';
 import { SUPPORTED_VERSIONS } from '../cni/versions.js';
 import { packageVersion } from './bundle.js';
+import type { Platform } from '../plugin/platform.js';
 import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
 
 const EPILOG = [
@@ -17,11 +18,11 @@ const EPILOG = [
 class UsageError extends Error {}
 
 /** --netns, --tap and --ifname, shared by inspect and cleanup. */
-function namespaceOptions(args: Argv) {
+function namespaceOptions(args: Argv, netnsRequired = true) {
   return args
     .option('netns', {
       type: 'string',
-      demandOption: true,
+      demandOption: netnsRequired,
       describe:
         'The pod namespace: a path (/run/netns/NAME, /proc/PID/ns/net) or a name in /run/netns',
     })
@@ -31,7 +32,7 @@ function namespaceOptions(args: Argv) {
 }
 
 /** Parses operator arguments and runs the chosen command; resolves to the exit code. */
-export async function runCli(argv: string[]): Promise<number> {
+export async function runCli(argv: string[], platform: Platform): Promise<number> {
   let exitCode: number = ExitCode.Ok;
   const version = packageVersion();
   try {
@@ -42,10 +43,15 @@ export async function runCli(argv: string[]): Promise<number> {
       )
       .command(
         'inspect',
-        'Show the tap, qdiscs and filters of a pod namespace, and a verdict: healthy, black-hole, broken, orphaned-tap, foreign-filters or clean (exit 3 unless healthy or clean)',
-        namespaceOptions,
+        'Show the tap, qdiscs and filters of a pod namespace (--netns), or one line for every namespace of the node holding urunc-tap taps (--all), with a verdict: healthy, waiting-for-vmm, black-hole, shadowed, broken, orphaned-tap, foreign-filters or clean (exit 3 on a problem)',
+        (args) =>
+          namespaceOptions(args, false).option('all', {
+            type: 'boolean',
+            default: false,
+            describe: 'Every namespace of this node that holds a tap of urunc-tap',
+          }),
         async (args) => {
-          exitCode = await (await import('./inspect-command.js')).runInspect(args);
+          exitCode = await (await import('./inspect-command.js')).runInspect(platform, args);
         },
       )
       .command(
@@ -58,7 +64,12 @@ export async function runCli(argv: string[]): Promise<number> {
             describe: 'Only print what would be removed',
           }),
         async (args) => {
-          exitCode = await (await import('./cleanup-command.js')).runCleanup(args);
+          exitCode = await (
+            await import('./cleanup-command.js')
+          ).runCleanup(platform, {
+            ...args,
+            netns: args.netns!,
+          });
         },
       )
       .command(
@@ -71,7 +82,7 @@ export async function runCli(argv: string[]): Promise<number> {
             describe: 'Print JSON (stable fields)',
           }),
         async (args) => {
-          exitCode = await (await import('./doctor-command.js')).runDoctor(args);
+          exitCode = await (await import('./doctor-command.js')).runDoctor(platform, args);
         },
       )
       .command(

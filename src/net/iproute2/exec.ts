@@ -1,5 +1,6 @@
 // The one place that spawns processes: iproute2 inside a network namespace, never via a shell.
 import { execa } from 'execa';
+import { NetError } from '../errors.js';
 
 /** The iproute2 tools we drive. */
 export type Tool = 'ip' | 'tc';
@@ -16,16 +17,24 @@ export interface IprouteCommand {
 /** Runs iproute2 commands; the seam for tests and fault injection. */
 export type Runner = (command: IprouteCommand) => Promise<string>;
 
+/** iproute2's words for the errno values the verbs care about (in the C locale we set). */
+const ERRNO_WORDS: Array<[RegExp, string]> = [
+  [/File exists/i, 'EEXIST'],
+  [/No such device|Cannot find device/i, 'ENODEV'],
+  [/No such file or directory/i, 'ENOENT'],
+  [/Device or resource busy/i, 'EBUSY'],
+  [/Resource temporarily unavailable|Try again/i, 'EAGAIN'],
+  [/Operation not permitted/i, 'EPERM'],
+  [/Permission denied/i, 'EACCES'],
+  [/Invalid argument/i, 'EINVAL'],
+];
+
 /** An iproute2 command that failed: which one, where, and what it said. */
-export class IprouteError extends Error {
+export class IprouteError extends NetError {
   readonly argv: string[];
-  readonly netns: string;
   readonly exitCode: number | undefined;
   readonly stderr: string;
-  readonly timedOut: boolean;
   readonly input: string | undefined;
-  /** What it printed on stdout before failing: a `-force` batch prints its good lines' output. */
-  readonly stdout: string;
 
   constructor(fields: {
     argv: string[];
@@ -34,46 +43,53 @@ export class IprouteError extends Error {
     stderr: string;
     timedOut: boolean;
     input: string | undefined;
-    stdout?: string;
   }) {
-    const what = fields.timedOut ? 'timed out' : `failed (exit ${fields.exitCode ?? 'signal'})`;
-    super(
-      `\`${fields.argv.join(' ')}\` in ${fields.netns} ${what}: ${fields.stderr.trim() || 'no output'}`,
-    );
+    super({
+      operation: fields.argv.join(' '),
+      netns: fields.netns,
+      errno: ERRNO_WORDS.find(([words]) => words.test(fields.stderr))?.[1],
+      timedOut: fields.timedOut,
+      detail: fields.stderr,
+      message: `\`${fields.argv.join(' ')}\` in ${fields.netns} ${fields.timedOut ? 'timed out' : `failed (exit ${fields.exitCode ?? 'signal'})`}: ${fields.stderr.trim() || 'no output'}`,
+    });
     this.name = 'IprouteError';
     this.argv = fields.argv;
-    this.netns = fields.netns;
     this.exitCode = fields.exitCode;
     this.stderr = fields.stderr;
-    this.timedOut = fields.timedOut;
     this.input = fields.input;
-    this.stdout = fields.stdout ?? '';
   }
 }
 
-/**
- * Every iproute2 call gives up after this long; a hung netlink call must not hang the runtime.
- * Generous: all netlink changes of a node serialise on the kernel's rtnl lock, and a tap
- * deletion waits for RCU grace periods under it, so a burst of pod teardowns on a busy node
- * makes honest calls wait seconds.
- */
-export const DEFAULT_TIMEOUT_MS = 30_000;
-
 // Runtimes do not always pass PATH to plugins (the CNI spec does not require it).
-const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The programs every call goes through, in exec order (see createRunner). */
+export const PROGRAMS = ['setpriv', 'nsenter', 'ip', 'tc'] as const;
 
 /**
- * Builds the real runner. iproute2 6.1's `-n` takes namespace names only, so we enter the
- * namespace by path with `nsenter --net=PATH`, which then execs the tool (one process).
+ * Builds the real runner. Each call is one process that execs three times:
+ * `setpriv --pdeathsig KILL` makes the kernel kill it if the plugin dies first (a killed plugin
+ * must not leave an `ip`/`tc` changing the namespace after the runtime's DEL has finished);
+ * `nsenter --net=PATH` enters the namespace by path (iproute2 6.1's `-n` takes names only);
+ * then the tool.
  */
-export function createRunner(options: { timeoutMs?: number; path?: string } = {}): Runner {
-  const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+export function createRunner(options: { timeoutMs: number; path?: string }): Runner {
   const PATH = options.path || process.env.PATH || FALLBACK_PATH;
   return async (command) => {
-    const argv = ['nsenter', `--net=${command.netns}`, '--', command.tool, ...command.args];
+    const argv = [
+      'setpriv',
+      '--pdeathsig',
+      'KILL',
+      '--',
+      'nsenter',
+      `--net=${command.netns}`,
+      '--',
+      command.tool,
+      ...command.args,
+    ];
     const result = await execa(argv[0]!, argv.slice(1), {
       input: command.input ?? '',
-      timeout,
+      timeout: options.timeoutMs,
       reject: false,
       // The C locale keeps iproute2's messages (and "Command failed -:N") parseable.
       env: { PATH, LC_ALL: 'C' },
@@ -87,7 +103,6 @@ export function createRunner(options: { timeoutMs?: number; path?: string } = {}
       stderr: String(result.stderr || result.message),
       timedOut: result.timedOut,
       input: command.input,
-      stdout: String(result.stdout ?? ''),
     });
   };
 }
