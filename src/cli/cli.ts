@@ -45,11 +45,15 @@ export async function runCli(argv: string[], platform: Platform): Promise<number
         'inspect',
         'Show the tap, qdiscs and filters of a pod namespace (--netns), or one line for every namespace of the node holding urunc-tap taps (--all), with a verdict: healthy, waiting-for-vmm, black-hole, shadowed, broken, orphaned-tap, foreign-filters or clean (exit 3 on a problem)',
         (args) =>
-          namespaceOptions(args, false).option('all', {
-            type: 'boolean',
-            default: false,
-            describe: 'Every namespace of this node that holds a tap of urunc-tap',
-          }),
+          namespaceOptions(args, false)
+            .option('all', {
+              type: 'boolean',
+              default: false,
+              describe: 'Every namespace of this node that holds a tap of urunc-tap',
+            })
+            .check((argv) =>
+              argv.all === (argv.netns !== undefined) ? 'Give either --netns PATH or --all.' : true,
+            ),
         async (args) => {
           exitCode = await (await import('./inspect-command.js')).runInspect(platform, args);
         },
@@ -128,7 +132,12 @@ export async function runCli(argv: string[], platform: Platform): Promise<number
       .wrap(Math.min(100, process.stdout.columns ?? 100))
       .fail((message, error) => {
         // Throwing stops yargs here; otherwise it would go on and run the command.
-        throw error ?? new UsageError(message);
+        // yargs's own errors (a failed .check, say) are usage errors too; a handler's are not.
+        // (a failing .check comes back a second time with its message as the "error").
+        if (error instanceof Error && !(error instanceof UsageError) && error.name !== 'YError') {
+          throw error;
+        }
+        throw new UsageError(message || String(error));
       })
       .parseAsync();
   } catch (error) {

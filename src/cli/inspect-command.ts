@@ -8,7 +8,7 @@ import type { DeviceReport, TapReport } from '../plugin/inspect-report.js';
 import { isUruncTap } from '../plugin/marks.js';
 import type { Platform } from '../plugin/platform.js';
 import { ExitCode } from './exit-codes.js';
-import { CommandError, namespacePath } from './namespace-arg.js';
+import { namespacePath } from './namespace-arg.js';
 
 /** Options of `urunc-tap inspect`. */
 export interface InspectOptions extends InspectScope {
@@ -25,9 +25,6 @@ export interface InspectOptions extends InspectScope {
 export async function runInspect(platform: Platform, options: InspectOptions): Promise<number> {
   const backend = platform.backend({ timeoutMs: DEFAULT_TIMEOUT_MS });
   const scope = { tap: options.tap, ifname: options.ifname };
-  if (options.all === (options.netns !== undefined)) {
-    throw new CommandError('give either --netns PATH or --all');
-  }
   if (!options.all) {
     const report = inspect(await read(backend, namespacePath(options.netns!)), scope);
     console.log(options.json ? JSON.stringify(report, null, 2) : formatReport(report));

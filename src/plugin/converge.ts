@@ -11,14 +11,22 @@ import type { Log } from './platform.js';
 export const MAX_ATTEMPTS = 3;
 
 export type Converged<S> =
-  { ok: true; state: S; changes: Change[] } | { ok: false; error: unknown; attempted: Change[] };
+  | { ok: true; state: S; changes: Change[] }
+  | {
+      ok: false;
+      error: unknown;
+      /** Every change the attempts planned, run or not. */
+      attempted: Change[];
+      /** The changes known to have taken effect, wholly or in part. */
+      effective: Change[];
+    };
 
 /**
  * Reads, plans, applies; when applying fails in a way that means "the namespace changed under
  * us" or "the kernel is busy", waits a little and starts again from a fresh read, a bounded
  * number of times. The new plan starts from whatever the failed attempt left, so nothing is
  * done twice. Any other failure ends the loop at once; the caller gets every change it
- * attempted, to roll back.
+ * attempted, and those known to have taken effect, to roll back.
  */
 export async function converge<S>(steps: {
   read: () => Promise<S>;
@@ -27,6 +35,7 @@ export async function converge<S>(steps: {
   onRetry: (attempt: number, error: unknown) => void;
 }): Promise<Converged<S>> {
   const attempted: Change[] = [];
+  const effective: Change[] = [];
   for (let attempt = 1; ; attempt++) {
     let changes: Change[] = [];
     try {
@@ -37,7 +46,12 @@ export async function converge<S>(steps: {
     } catch (error) {
       // A failed read or plan on a later attempt still leaves the earlier attempts' changes.
       attempted.push(...changes);
-      if (attempt >= MAX_ATTEMPTS || !isTransient(error)) return { ok: false, error, attempted };
+      const progress = error instanceof NetError ? error.progress : undefined;
+      if (progress)
+        effective.push(...changes.slice(0, progress.applied + (progress.partial ? 1 : 0)));
+      if (attempt >= MAX_ATTEMPTS || !isTransient(error)) {
+        return { ok: false, error, attempted, effective };
+      }
       steps.onRetry(attempt, error);
       await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt * (1 + Math.random())));
     }

@@ -63,12 +63,15 @@ export function planRemoval(
 
 /**
  * Undoes what a failed ADD created, judged on a fresh read, and only what it proves ours now:
- * a tap it created goes only if the device of that name carries this attachment's alias (a VMM
- * may have made its own by TUNSETIFF meanwhile); a qdisc it added only if it carries our mark;
- * a redirect only by this attachment's cookie. Things that were there before are left alone.
+ * a tap it tried to create goes only if the device of that name carries this attachment's
+ * alias, or if its creation is known to have taken effect (`effective`: iproute2 creates a tap,
+ * then sets its alias, and can fail in between) — a VMM may have made its own by TUNSETIFF
+ * between ADD's read and its write; a qdisc it added only if it carries our mark; a redirect
+ * only by this attachment's cookie. Things that were there before are left alone.
  */
 export function planRollback(
   attempted: Change[],
+  effective: Change[],
   snapshot: NamespaceSnapshot,
   attachment: Attachment,
 ): Change[] {
@@ -76,8 +79,12 @@ export function planRollback(
     attempted.some(
       (change) => change.op === op && ('dev' in change ? change.dev === dev : change.name === dev),
     );
+  const madeHere = (name: string) =>
+    effective.some((change) => change.op === 'create-tap' && change.name === name);
   const taps = snapshot.links.filter(
-    (link) => created('create-tap', link.name) && isAttachmentTap(attachment, link),
+    (link) =>
+      created('create-tap', link.name) &&
+      (isAttachmentTap(attachment, link) || madeHere(link.name)),
   );
   const changes: Change[] = [];
   for (const link of snapshot.links) {

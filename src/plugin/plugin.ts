@@ -57,7 +57,7 @@ async function add(platform: Platform, log: Log, request: VerbRequest): Promise<
     });
     if (!outcome.ok) {
       // Never leave a half-wired pod.
-      await rollback(backend, attachment, outcome.attempted, log);
+      await rollback(backend, attachment, outcome, log);
       throw netError(outcome.error, 'wiring the tap');
     }
     for (const repair of plan.repairs) log(repair);
@@ -140,12 +140,13 @@ function passThrough(prevResult: CniResult | undefined, version: CniVersion): Cn
 async function rollback(
   backend: NetBackend,
   attachment: Attachment,
-  attempted: Change[],
+  failed: { attempted: Change[]; effective: Change[] },
   log: Log,
 ): Promise<void> {
-  if (attempted.length === 0) return;
+  if (failed.attempted.length === 0) return;
   try {
-    const changes = planRollback(attempted, await backend.read(attachment.netns), attachment);
+    const snapshot = await backend.read(attachment.netns);
+    const changes = planRollback(failed.attempted, failed.effective, snapshot, attachment);
     await apply(backend, attachment.netns, changes, log, 'rollback: ');
   } catch (error) {
     log(`rollback failed, the namespace may hold a partial wiring: ${String(error)}`, {

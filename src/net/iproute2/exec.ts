@@ -35,6 +35,8 @@ export class IprouteError extends NetError {
   readonly exitCode: number | undefined;
   readonly stderr: string;
   readonly input: string | undefined;
+  /** For a `-batch` call: the number of the line that failed, when iproute2 named it. */
+  batchLine: number | undefined;
 
   constructor(fields: {
     argv: string[];
@@ -57,6 +59,7 @@ export class IprouteError extends NetError {
     this.exitCode = fields.exitCode;
     this.stderr = fields.stderr;
     this.input = fields.input;
+    this.batchLine = undefined;
   }
 }
 

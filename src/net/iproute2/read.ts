@@ -57,15 +57,37 @@ export async function readNamespace(run: Runner, netns: string): Promise<Namespa
   return { netns, links, hooks };
 }
 
-/** Applies changes in order: one `ip -batch` or `tc -batch` per run of same-tool commands. */
+/**
+ * Applies changes in order: one `ip -batch` or `tc -batch` per run of same-tool commands. A
+ * failure says how far it got (NetError.progress): a change of several commands (a new tap)
+ * may have taken effect in part.
+ */
 export async function applyChanges(run: Runner, netns: string, changes: Change[]): Promise<void> {
-  const groups: BatchCommand[][] = [];
-  for (const command of changes.flatMap(commandsFor)) {
-    const last = groups.at(-1);
-    if (last && last[0]!.tool === command.tool) last.push(command);
-    else groups.push([command]);
+  const commands = changes.flatMap((change, index) =>
+    commandsFor(change).map((command, part) => ({ command, index, part })),
+  );
+  for (let start = 0; start < commands.length;) {
+    let end = start + 1;
+    while (end < commands.length && commands[end]!.command.tool === commands[start]!.command.tool)
+      end++;
+    const group = commands.slice(start, end);
+    try {
+      await runBatch(
+        run,
+        netns,
+        group[0]!.command.tool,
+        group.map((entry) => entry.command),
+      );
+    } catch (error) {
+      if (error instanceof IprouteError) {
+        // The failing line is known when iproute2 named it; otherwise nothing of the batch ran.
+        const failed = group[(error.batchLine ?? 1) - 1]!;
+        error.progress = { applied: failed.index, partial: failed.part > 0 };
+      }
+      throw error;
+    }
+    start = end;
   }
-  for (const group of groups) await runBatch(run, netns, group[0]!.tool, group);
 }
 
 /**
@@ -132,7 +154,7 @@ export async function runBatch(
     const line = /Command failed -:(\d+)/.exec(error.stderr)?.[1];
     const failed = line === undefined ? undefined : lines[Number(line) - 1];
     if (!failed) throw error;
-    throw new IprouteError({
+    const named = new IprouteError({
       argv: [tool, ...failed],
       netns,
       exitCode: error.exitCode,
@@ -140,6 +162,8 @@ export async function runBatch(
       timedOut: error.timedOut,
       input: error.input,
     });
+    named.batchLine = Number(line);
+    throw named;
   }
 }
 
