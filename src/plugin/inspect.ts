@@ -151,6 +151,14 @@ export function inspect(snapshot: NamespaceSnapshot, scope: InspectScope = {}): 
         `no urunc-tap redirect feeds ${tap.name}: the pod's traffic never reaches it`,
       );
     }
+    for (const filter of filtersOf(tap.name)) {
+      if (isUruncTapFilter(filter) || !targetsDeletedDevice(filter)) continue;
+      found(
+        'black-hole',
+        tap.name,
+        `${tap.name} has a foreign redirect to a deleted device (pref ${filter.pref}): the guest's frames it takes are dropped`,
+      );
+    }
     const back = filtersOf(tap.name).filter(isUruncTapFilter).map(redirectTarget);
     if (back.length === 0)
       found(
