@@ -54,7 +54,8 @@ export async function addForeignMatchAll(ns: string, dev: string, pref: number):
  * filter takes is dropped. `via` is a throwaway veth made and deleted for it.
  */
 export async function addForeignDeadEnd(ns: string, dev: string, pref: number): Promise<void> {
-  await tcn(ns, 'qdisc', 'replace', 'dev', dev, 'ingress');
+  // An ingress hook if the device has none yet (an existing one, ours or not, is kept as is).
+  await tcn(ns, 'qdisc', 'add', 'dev', dev, 'ingress').catch(() => {});
   await sh('ip', ['-n', ns, 'link', 'add', 'deadend0', 'type', 'veth', 'peer', 'name', 'deadend1']);
   await tcn(
     ns,
