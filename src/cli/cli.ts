@@ -21,18 +21,17 @@ const COMMANDS = ['inspect', 'cleanup', 'doctor', 'install', 'version'];
 /** A bad command line (exit code 2). */
 class UsageError extends Error {}
 
-const INSTALL_USAGE = `$0 install [--cni-bin-dir DIR] [MODE]
-
-Copies the plugin executable to DIR/urunc-tap (atomically; an identical file is left alone), then:
-  --primary-conf-dir P --conf-dir C [--watch]   derive C/00-urunc-tap.conflist from the conflist
-      a runtime loads first from P (the node's network), with urunc-tap appended and the same
-      network name; P is never written. With --watch, keep following P until SIGTERM. C is the
-      conf dir of the urunc runtime handler only (containerd's cni_conf_dir): runc pods never
-      see urunc-tap. This is what the DaemonSet of deploy/kubernetes/ runs.
-  --conf-dir C --chain-into NAME (--pod-annotation KEY | --all-pods)   edit the conflist NAME of C
-      in place (backup first). Every pod using C gets urunc-tap, so it is refused unless
-      urunc-tap only wires pods annotated KEY: "true", or --all-pods says all of them run urunc.
-  (neither)   only the executable.`;
+const INSTALL_USAGE = [
+  '$0 install [--cni-bin-dir DIR] [MODE]',
+  '',
+  'Copies the plugin executable to DIR/urunc-tap (temp file, fsync, rename; an identical file is left alone). Then, by MODE:',
+  '',
+  "For a RuntimeClass (the safe default; what the DaemonSet of deploy/kubernetes/ runs): --primary-conf-dir P --conf-dir C [--watch] writes C/00-urunc-tap.conflist: the conflist a runtime loads first from P (the node's network), with urunc-tap appended and the same network name. P is never written. C is the conf dir of the urunc runtime handler alone (containerd's cni_conf_dir), so runc pods never see urunc-tap. --watch keeps following P until SIGTERM.",
+  '',
+  'In place (one conflist for every pod): --conf-dir C --chain-into NAME --pod-annotation KEY appends urunc-tap to the conflist NAME of C (backup first), gated on the pod annotation KEY: "true". Without --pod-annotation it is refused (every pod would get a tap, and a runc pod is black-holed), unless --all-pods says every pod using C runs urunc.',
+  '',
+  'Without a MODE: only the executable.',
+].join('\n');
 
 /** --netns, --tap and --ifname, shared by inspect and cleanup. */
 function namespaceOptions(args: Argv) {
@@ -101,6 +100,14 @@ export async function runCli(argv: string[]): Promise<number> {
         (args) =>
           args
             .usage(INSTALL_USAGE)
+            .example(
+              '$0 install --cni-bin-dir /opt/cni/bin --primary-conf-dir /etc/cni/net.d --conf-dir /etc/cni/urunc.d --watch',
+              "Install, and keep the urunc handler's conflist in step with the node's network",
+            )
+            .example(
+              '$0 install --conf-dir /etc/cni/net.d --chain-into k8s-pod-network --pod-annotation example.com/urunc-tap',
+              'Chain into the node-wide conflist, for pods annotated example.com/urunc-tap: "true" only',
+            )
             .option('cni-bin-dir', {
               type: 'string',
               default: '/opt/cni/bin',
