@@ -54,9 +54,10 @@ podman build --quiet --no-cache --layers=false --pull=never --network=none --tim
   --label "io.urunc-tap.executable.sha256=$sha" \
   --tag "$tag" --file "$context/Containerfile" "$context/" >/dev/null
 id=$(podman image inspect --format '{{.Id}}' "$tag")
-# The image this tag named before is left without a name: remove it (110 MB each), unless a
-# container or another tag still uses it.
-if [ -n "$previous" ] && [ "$previous" != "$id" ]; then
+# The image this tag named before: removed (110 MB each) once no tag names it any more; an
+# image another tag or a container still uses stays.
+if [ -n "$previous" ] && [ "$previous" != "$id" ] &&
+  [ "$(podman image inspect --format '{{len .RepoTags}}' "$previous" 2>/dev/null)" = 0 ]; then
   podman rmi "$previous" >/dev/null 2>&1 || true
 fi
 size=$(podman image inspect --format '{{.Size}}' "$tag")

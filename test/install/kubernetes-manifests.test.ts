@@ -128,7 +128,7 @@ describe('deploy/kubernetes', () => {
       expect(pod[key], key).toBeUndefined();
     }
     expect(pod.automountServiceAccountToken).toBe(false);
-    expect(container.resources.requests).toEqual({ cpu: '5m', memory: '48Mi' });
+    expect(container.resources.requests).toEqual({ cpu: '5m', memory: '64Mi' });
     expect(container.resources.limits).toEqual({ memory: '128Mi' });
   });
 });
