@@ -28,6 +28,10 @@ export async function runInstall(options: InstallOptions): Promise<number> {
   if (options.watch) {
     const log = (line: string) => process.stderr.write(`urunc-tap install: ${line}\n`);
     checkDistinctDirs(options.primaryConfDir!, options.confDir!);
+    // A primary conf dir that cannot be read, or a first conflist that is broken, is refused at
+    // start, before anything is written (exit 1: in a DaemonSet, a restart loop that shows);
+    // only an empty one is waited for.
+    derive(options.primaryConfDir!, entry);
     // The executable goes first: a conflist naming urunc-tap before the plugin is in the bin
     // dir would fail every ADD of the urunc handler ("failed to find plugin").
     const installed = installExecutable(options.cniBinDir);

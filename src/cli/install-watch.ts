@@ -28,11 +28,12 @@ const SETTLE_MS = 100;
 /**
  * Syncs once, then on every change of the primary conf dir (fs.watch) and every `intervalMs`
  * (the fallback: a watch can miss events, or lose its directory when it is replaced), until
- * SIGTERM or SIGINT. The first sync failing to write is fatal (it throws: a conf dir that cannot
- * be written will not become writable by waiting); later problems are logged, once each, and
- * retried at the next change or re-scan. A primary conflist that is unreadable or not valid
- * leaves the derived one as it was (an agent may be half-way through writing it); a primary
- * conf dir with no conflist left removes it. On a signal the derived conflist stays: pods of
+ * SIGTERM or SIGINT. A problem in the first sync is fatal (it throws: a conf dir that cannot be
+ * read or written, or a broken primary conflist, is a setup to fix); only an empty primary conf
+ * dir is waited for. Later problems are logged, once each, and retried at the next change or
+ * re-scan: a primary conflist that is unreadable or not valid leaves the derived one as it was
+ * (an agent may be half-way through writing it); a primary conf dir with no conflist left
+ * removes it. On a signal the derived conflist stays: pods of
  * the urunc handler keep working while the installer is restarted or upgraded.
  */
 export async function watchPrimary(options: WatchOptions): Promise<void> {
@@ -46,6 +47,7 @@ export async function watchPrimary(options: WatchOptions): Promise<void> {
     try {
       derivation = derive(primaryDir, entry);
     } catch (error) {
+      if (first) throw error;
       const problem = `${(error as Error).message}; left ${confDir} as it was`;
       if (problem !== lastProblem) log(problem);
       lastProblem = problem;

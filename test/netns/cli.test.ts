@@ -566,6 +566,13 @@ describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
       '10-calico.conflist': calico,
     });
     await check(broken, broken.args, `${broken.netd}/05-broken.conflist is not valid JSON`);
+    // With --watch too: only an empty primary conf dir is waited for.
+    await check(missing, [...missing.args, '--watch'], `cannot read the conf dir ${missing.netd}`);
+    await check(
+      broken,
+      [...broken.args, '--watch'],
+      `${broken.netd}/05-broken.conflist is not valid JSON`,
+    );
     const same = nodeDirs();
     await check(
       same,
@@ -602,7 +609,7 @@ describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
     }
   });
 
-  it('--watch follows the primary conflist: rewrites, another file first, removal; SIGTERM exits 0', async () => {
+  it('--watch follows the primary conflist: rewrites, another file first, removal; SIGINT exits 0', async () => {
     const node = nodeDirs({});
     const installer = execa(
       PLUGIN,
@@ -650,7 +657,8 @@ describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
       expect(await networkIs(undefined)).toBeUndefined();
       expect(readdirSync(node.uruncd)).toEqual([]);
     } finally {
-      installer.kill('SIGTERM');
+      // SIGINT here; the image's test stops it with SIGTERM, as the kubelet does.
+      installer.kill('SIGINT');
     }
     const result = await installer;
     expect(result.exitCode, result.stderr).toBe(0);
@@ -673,7 +681,7 @@ describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
       `wrote ${node.derived}: ${node.netd}/20-calico.conflist (network "calico-2") with urunc-tap appended`,
       `wrote ${node.derived}: ${node.netd}/20-calico.conflist (network "calico-2") with urunc-tap appended`,
       `removed ${node.derived}: ${node.netd} holds no conflist any more`,
-      `stopping on SIGTERM; ${node.uruncd} stays as it is`,
+      `stopping on SIGINT; ${node.uruncd} stays as it is`,
     ]);
     expect(readdirSync(node.uruncd)).toEqual([]);
   });
