@@ -5,6 +5,8 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -450,6 +452,42 @@ describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
     const deleted = await run([], { ...cniEnv, CNI_COMMAND: 'DEL' }, config);
     expect(deleted.exitCode, deleted.stdout + deleted.stderr).toBe(0);
     expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+  });
+
+  it("copies the running executable; the Node.js entry its checkout's build, or says to build it", async () => {
+    const bin = tempDir();
+    // The checkout's build/ hidden under an empty tmpfs, in a private mount namespace.
+    const withoutBuild = (command: string[]) =>
+      execa(
+        'unshare',
+        [
+          '--mount',
+          '--',
+          'sh',
+          '-c',
+          'mount -t tmpfs none "$0" && exec "$@"',
+          join(REPO, 'build'),
+          ...command,
+        ],
+        { env: { PATH: process.env.PATH! }, extendEnv: false, reject: false },
+      );
+    if (PLUGIN === EXECUTABLE) {
+      // The self-contained build needs no checkout: a copy elsewhere installs itself.
+      const copy = join(tempDir(), 'urunc-tap');
+      copyFileSync(EXECUTABLE, copy);
+      chmodSync(copy, 0o755);
+      const out = await withoutBuild([copy, 'install', '--cni-bin-dir', bin, '--json']);
+      expect(out.exitCode, out.stderr).toBe(0);
+      expect(JSON.parse(out.stdout)).toMatchObject({ source: copy, executable: 'created' });
+      expect(readFileSync(join(bin, 'urunc-tap')).equals(readFileSync(EXECUTABLE))).toBe(true);
+    } else {
+      const out = await withoutBuild([PLUGIN, 'install', '--cni-bin-dir', bin]);
+      expectOneLineError(
+        out,
+        `no self-contained executable at ${EXECUTABLE}: run npm run build in ${REPO}`,
+      );
+      expect(readdirSync(bin)).toEqual([]);
+    }
   });
 
   it('reinstalls nothing when the file is identical; replaces a different one by rename; removes old bundles', async () => {
