@@ -54,7 +54,7 @@ export async function runInstall(options: InstallOptions): Promise<number> {
   if (options.chainInto !== undefined) {
     if (options.podAnnotation === undefined && !options.allPods) {
       throw new CommandError(
-        `--chain-into ${options.chainInto} edits a conflist that every pod using ${options.confDir} gets: each would get a tap, and a runc pod is black-holed (all its traffic goes into a tap no VMM opens); pass --pod-annotation NAME to wire only pods annotated NAME: "true", or --all-pods if only urunc pods use this conf dir (better: --primary-conf-dir with a conf dir of the urunc handler's own)`,
+        `--chain-into ${options.chainInto} edits a conflist that every pod using ${options.confDir} gets: each would get a tap, and a runc pod is black-holed (all its traffic goes into a tap no VMM opens); pass --pod-annotation KEY to wire only pods annotated KEY: "true", or --all-pods if only urunc pods use this conf dir (better: --primary-conf-dir with a conf dir of the urunc handler's own)`,
       );
     }
     chainTarget = findChainTarget(options.confDir!, options.chainInto, entry);

@@ -748,7 +748,7 @@ describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
       refused,
       'a runc pod is black-holed (all its traffic goes into a tap no VMM opens)',
     );
-    expect(refused.stderr).toContain('--pod-annotation NAME');
+    expect(refused.stderr).toContain('--pod-annotation KEY');
     expect(readdirSync(bin)).toEqual([]);
     expect(readdirSync(conf)).toEqual(['10-ptp.conflist']);
 
