@@ -4,7 +4,7 @@
 // name and renamed into place: a plugin started meanwhile (tests run in parallel) loads either
 // the old or the new file, never half of one.
 import * as esbuild from 'esbuild';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,7 +18,13 @@ export const REQUIRE_BANNER =
   "import { createRequire as __urunc_tap_createRequire } from 'node:module';\n" +
   'const require = __urunc_tap_createRequire(import.meta.url);';
 
-/** Options every urunc-tap bundle shares. */
+/** The version every build embeds: an installed executable has no package.json beside it. */
+export const VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+
+/**
+ * Options every urunc-tap bundle shares. `__URUNC_TAP_VERSION__` is replaced by the version
+ * (src/cli/version.ts falls back to package.json only when run unbundled, by the tests).
+ */
 export const BUNDLE_OPTIONS = {
   bundle: true,
   platform: 'node',
@@ -26,6 +32,7 @@ export const BUNDLE_OPTIONS = {
   legalComments: 'none',
   logLevel: 'warning',
   write: false,
+  define: { __URUNC_TAP_VERSION__: JSON.stringify(VERSION) },
 };
 
 /** Keeps `import('./cli/cli.js')` of src/main.ts a run-time import of the CLI bundle. */

@@ -65,16 +65,26 @@ const CJS_IMPORT_META = {
   define: { 'import.meta.url': '__urunc_tap_url' },
 };
 
-/** Bundles `entry` with everything inlined (the CLI too) into one file in `dir`. */
+/**
+ * Bundles `entry` with everything inlined (the CLI too) into one file in `dir`.
+ * `__URUNC_TAP_SELF_CONTAINED__` tells `urunc-tap install` that the running executable
+ * (process.execPath) is the plugin itself, the file to copy into a CNI bin dir.
+ */
 async function bundleAll(entry, dir, format) {
   const outfile = join(dir, format === 'cjs' ? 'bundle.cjs' : 'bundle.mjs');
+  const imports = format === 'esm' ? { banner: { js: REQUIRE_BANNER } } : CJS_IMPORT_META;
   await esbuild.build({
     ...BUNDLE_OPTIONS,
     write: true,
     entryPoints: [entry],
     outfile,
     format,
-    ...(format === 'esm' ? { banner: { js: REQUIRE_BANNER } } : CJS_IMPORT_META),
+    ...imports,
+    define: {
+      ...BUNDLE_OPTIONS.define,
+      ...imports.define,
+      __URUNC_TAP_SELF_CONTAINED__: 'true',
+    },
   });
   return outfile;
 }

@@ -8,10 +8,14 @@ cd "$(dirname "$0")/.."
 # iproute2 + util-linux (nsenter): what the plugin drives. iputils-ping, python3: test helpers.
 # The rest are the real peers of the end-to-end tier: Debian's reference CNI plugins, libcni's
 # sources with Go to build a client from them, qemu, and a kernel + busybox for a tiny guest.
+# podman builds and runs the installer's OCI image (scripts/build-image.sh) offline; containerd
+# checks that deploy/kubernetes/containerd-urunc.toml is a config it accepts; e2fsprogs has chattr,
+# which makes a directory unwritable even for root (the install tests' unwritable targets).
 PACKAGES=(
   iproute2 util-linux iputils-ping python3
   containernetworking-plugins golang-go golang-github-appc-cni-dev
   qemu-system-x86 busybox-static linux-image-cloud-amd64 cpio gzip
+  podman containerd e2fsprogs
 )
 
 missing=()

@@ -1,36 +1,49 @@
-// `urunc-tap install --chain-into NAME`: append urunc-tap to an existing conflist, with a backup.
+// `urunc-tap install --chain-into NAME`: append urunc-tap to an existing conflist in place, with a backup.
+import { copyFileSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { failure, writeFileAtomic } from './atomic-file.js';
+import { CommandError } from './command-error.js';
 import {
-  copyFileSync,
-  constants,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
-import { CommandError } from './namespace-arg.js';
+  CONF_EXTENSIONS,
+  loadConflist,
+  renderConflist,
+  uruncTapEntries,
+  type Conflist,
+} from './conflist-files.js';
 
-/** Extensions libcni loads network configurations from. */
-const CONF_EXTENSIONS = ['.conflist', '.conf', '.json'];
-
-/** A conflist about to be changed. */
+/** A conflist about to be changed, and what to append to it. */
 export interface ChainTarget {
   file: string;
-  conflist: { plugins: Array<Record<string, unknown>> } & Record<string, unknown>;
+  conflist: Conflist;
+  entry: Record<string, unknown>;
+  /** It already has exactly `entry`: nothing to do. */
+  alreadyChained: boolean;
+}
+
+/** JSON text with object keys sorted: equal for equal data, whatever the key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 /**
  * Finds the conflist `name` in `confDir`: a file name (`10-ptp.conflist`), a file name without
- * its extension, or the network `name` inside. Refuses no match, several, a file without a
- * `plugins` list, and one that already chains urunc-tap, before anything is changed.
+ * its extension, or the network `name` inside. Refuses no match, several, a file that is not a
+ * .conflist, and one that chains urunc-tap differently from `entry`, before anything is changed.
  */
-export function findChainTarget(confDir: string, name: string): ChainTarget {
+export function findChainTarget(
+  confDir: string,
+  name: string,
+  entry: Record<string, unknown>,
+): ChainTarget {
   let files: string[];
   try {
     files = readdirSync(confDir).filter((file) => CONF_EXTENSIONS.includes(extname(file)));
   } catch (error) {
-    throw new CommandError(`cannot read --conf-dir ${confDir}: ${(error as Error).message}`);
+    throw failure(error, `cannot read --conf-dir ${confDir}`);
   }
   const matches = files.filter((file) => {
     if (file === name || basename(file, extname(file)) === name) return true;
@@ -49,39 +62,45 @@ export function findChainTarget(confDir: string, name: string): ChainTarget {
     );
   }
   const file = join(confDir, matches[0]!);
-  let conflist: ChainTarget['conflist'];
-  try {
-    conflist = JSON.parse(readFileSync(file, 'utf8')) as ChainTarget['conflist'];
-  } catch (error) {
-    throw new CommandError(`${file} is not valid JSON: ${(error as Error).message}`);
+  if (extname(file) !== '.conflist') {
+    // Its plugin list is implicit (one plugin): appending means rewriting it as a .conflist,
+    // under another name, which is the operator's call to make.
+    throw new CommandError(
+      `${file} is not a conflist (a single plugin config): cannot chain into it; rewrite it as a .conflist first`,
+    );
   }
-  if (!Array.isArray(conflist.plugins)) {
-    throw new CommandError(`${file} is not a conflist (no "plugins" list): cannot chain into it`);
+  const conflist = loadConflist(file);
+  const existing = uruncTapEntries(conflist);
+  if (existing.length === 0) return { file, conflist, entry, alreadyChained: false };
+  if (existing.length === 1 && canonical(existing[0]) === canonical(entry)) {
+    return { file, conflist, entry, alreadyChained: true };
   }
-  if (conflist.plugins.some((plugin) => plugin?.type === 'urunc-tap')) {
-    throw new CommandError(`${file} already chains urunc-tap; left unchanged`);
-  }
-  return { file, conflist };
+  throw new CommandError(
+    `${file} already chains urunc-tap as ${existing.map((e) => JSON.stringify(e)).join(', ')}, not as ${JSON.stringify(entry)}; left unchanged: edit it by hand`,
+  );
 }
 
 /**
- * Appends `{"type": "urunc-tap"}` to the target's plugins. The original is kept first as
+ * Appends the entry to the target's plugins. The original is kept first as
  * FILE.urunc-tap-TIMESTAMP.bak (an extension libcni does not load), then the new file replaces
- * it whole (temp file + rename), with the same mode. Returns the backup's path.
+ * it whole (temp file + rename in the same directory), with the same mode. Returns the
+ * backup's path.
  */
 export function chainInto(target: ChainTarget, now = new Date()): string {
-  const { file, conflist } = target;
+  const { file, conflist, entry } = target;
   const stamp = now
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
   const backup = `${file}.urunc-tap-${stamp}.bak`;
-  copyFileSync(file, backup, constants.COPYFILE_EXCL);
-  const updated = { ...conflist, plugins: [...conflist.plugins, { type: 'urunc-tap' }] };
-  const temp = join(dirname(file), `.${basename(file)}.urunc-tap-tmp`);
-  writeFileSync(temp, JSON.stringify(updated, null, 2) + '\n', {
-    mode: statSync(file).mode & 0o777,
-  });
-  renameSync(temp, file);
+  let mode: number;
+  try {
+    mode = statSync(file).mode & 0o7777;
+    copyFileSync(file, backup, constants.COPYFILE_EXCL);
+  } catch (error) {
+    throw failure(error, `cannot back up ${file} to ${backup}`);
+  }
+  const updated: Conflist = { ...conflist, plugins: [...conflist.plugins, entry] };
+  writeFileAtomic(file, renderConflist(updated), mode);
   return backup;
 }

@@ -2,9 +2,11 @@
 // Each command's handler is imported only when that command runs.
 import yargs, { type Argv } from 'yargs';
 import { SUPPORTED_VERSIONS } from '../cni/versions.js';
-import { packageVersion } from './bundle.js';
 import type { Platform } from '../plugin/platform.js';
 import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
+import { operatorMessage } from './operator-message.js';
+import { installUsageProblem, type InstallOptions } from './install-usage.js';
+import { urunctapVersion } from './version.js';
 
 const EPILOG = [
   'urunc-tap is a CNI plugin: a container runtime runs it with CNI_COMMAND set to ADD, DEL,',
@@ -14,8 +16,23 @@ const EPILOG = [
   EXIT_CODES_HELP,
 ].join(' ');
 
+/** The commands, for messages that name the one that ran. */
+const COMMANDS = ['inspect', 'cleanup', 'doctor', 'install', 'version'];
+
 /** A bad command line (exit code 2). */
 class UsageError extends Error {}
+
+const INSTALL_USAGE = [
+  '$0 install [--cni-bin-dir DIR] [MODE]',
+  '',
+  'Copies the plugin executable to DIR/urunc-tap (temp file, fsync, rename; an identical file is left alone). Then, by MODE:',
+  '',
+  "For a RuntimeClass (the safe default; what the DaemonSet of deploy/kubernetes/ runs): --primary-conf-dir P --conf-dir C [--watch] writes C/00-urunc-tap.conflist: the conflist a runtime loads first from P (the node's network), with urunc-tap appended and the same network name. P is never written. C is the conf dir of the urunc runtime handler alone (containerd's cni_conf_dir), so runc pods never see urunc-tap. --watch keeps following P until SIGTERM.",
+  '',
+  'In place (one conflist for every pod): --conf-dir C --chain-into NAME --pod-annotation KEY appends urunc-tap to the conflist NAME of C (backup first), gated on the pod annotation KEY: "true". Without --pod-annotation it is refused (every pod would get a tap, and a runc pod is black-holed), unless --all-pods says every pod using C runs urunc.',
+  '',
+  'Without a MODE: only the executable.',
+].join('\n');
 
 /** --netns, --tap and --ifname, shared by inspect and cleanup. */
 function namespaceOptions(args: Argv, netnsRequired = true) {
@@ -34,8 +51,11 @@ function namespaceOptions(args: Argv, netnsRequired = true) {
 /** Parses operator arguments and runs the chosen command; resolves to the exit code. */
 export async function runCli(argv: string[], platform: Platform): Promise<number> {
   let exitCode: number = ExitCode.Ok;
-  const version = packageVersion();
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  const command = named && COMMANDS.includes(named) ? named : 'urunc-tap';
+  let version = 'unknown';
   try {
+    version = urunctapVersion();
     await yargs(argv)
       .scriptName('urunc-tap')
       .usage(
@@ -91,28 +111,71 @@ export async function runCli(argv: string[], platform: Platform): Promise<number
       )
       .command(
         'install',
-        'Copy the plugin, with what it needs to run, into a CNI bin dir (atomically); optionally chain it into a conflist',
+        'Copy the plugin executable into a CNI bin dir (atomically), and put urunc-tap into a conflist: derived for the urunc handler (--primary-conf-dir, --watch) or in place (--chain-into)',
         (args) =>
           args
+            .usage(INSTALL_USAGE)
+            .example(
+              '$0 install --cni-bin-dir /opt/cni/bin --primary-conf-dir /etc/cni/net.d --conf-dir /etc/cni/urunc.d --watch',
+              "Install, and keep the urunc handler's conflist in step with the node's network",
+            )
+            .example(
+              '$0 install --conf-dir /etc/cni/net.d --chain-into k8s-pod-network --pod-annotation example.com/urunc-tap',
+              'Chain into the node-wide conflist, for pods annotated example.com/urunc-tap: "true" only',
+            )
             .option('cni-bin-dir', {
               type: 'string',
               default: '/opt/cni/bin',
-              describe: 'Where runtimes look for plugins',
+              describe:
+                'Where runtimes look for plugins (created if only its last component is missing)',
+            })
+            .option('primary-conf-dir', {
+              type: 'string',
+              describe:
+                "The node's CNI conf dir (e.g. /etc/cni/net.d): its first conflist, in libcni's order, is the one to derive from; never written",
             })
             .option('conf-dir', {
               type: 'string',
-              default: '/etc/cni/net.d',
-              describe: 'Where the conflist of --chain-into is',
+              describe:
+                "With --primary-conf-dir: the urunc handler's conf dir to write 00-urunc-tap.conflist into (e.g. /etc/cni/urunc.d). With --chain-into: the dir of the conflist to edit",
+            })
+            .option('watch', {
+              type: 'boolean',
+              default: false,
+              describe:
+                'Keep running: follow the primary conflist when it changes or another one comes first, remove the derived one when none is left; one line per action on stderr; exit 0 on SIGTERM/SIGINT',
+            })
+            .option('rescan-interval', {
+              type: 'number',
+              default: 10,
+              describe:
+                'With --watch: seconds between re-scans, the fallback of the directory watch',
             })
             .option('chain-into', {
               type: 'string',
               describe:
-                'Append {"type": "urunc-tap"} to this conflist (file name, or network name), keeping a backup; refused if it is already there',
+                'Append urunc-tap to this conflist of --conf-dir (file name, or network name), in place, keeping a backup; needs --pod-annotation or --all-pods',
+            })
+            .option('pod-annotation', {
+              type: 'string',
+              describe:
+                'The urunc-tap entry gets "podAnnotation": KEY: it wires only pods whose annotation KEY is "true" (for a conflist every pod uses)',
+            })
+            .option('all-pods', {
+              type: 'boolean',
+              default: false,
+              describe:
+                'With --chain-into: wire every pod of that conflist (only if no runc pod uses it: a runc pod would be black-holed)',
             })
             .option('json', {
               type: 'boolean',
               default: false,
-              describe: 'Print JSON (stable fields)',
+              describe: 'Print JSON (stable fields); not with --watch',
+            })
+            .check((args) => {
+              const problem = installUsageProblem(args as unknown as InstallOptions);
+              if (problem) throw new UsageError(problem);
+              return true;
             }),
         async (args) => {
           exitCode = await (await import('./install-command.js')).runInstall(args);
@@ -142,16 +205,17 @@ export async function runCli(argv: string[], platform: Platform): Promise<number
       .parseAsync();
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`urunc-tap: ${error.message}\nRun urunc-tap --help for usage.`);
+      console.error(
+        `urunc-tap: ${error.message}\nRun urunc-tap ${command === 'urunc-tap' ? '' : `${command} `}--help for usage.`,
+      );
       return ExitCode.Usage;
     }
-    // One place turns failures into exit code 1: a problem to fix, or an iproute2 failure.
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`urunc-tap: ${message}`);
-    // A programming error (not a problem of the host or the arguments) gets its stack.
-    const bug =
-      error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError;
-    if (bug && error.stack) console.error(error.stack);
+    // One place turns every other failure into exit code 1 and one line on stderr: what failed
+    // and what to do. A JavaScript stack only with URUNC_TAP_DEBUG=1.
+    console.error(`urunc-tap: ${operatorMessage(error, command, version)}`);
+    if (process.env.URUNC_TAP_DEBUG === '1' && error instanceof Error && error.stack) {
+      console.error(error.stack);
+    }
     return ExitCode.Failed;
   }
   return exitCode;

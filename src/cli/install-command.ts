@@ -1,106 +1,141 @@
-// `urunc-tap install`: put the plugin into a CNI bin dir, and optionally chain it into a conflist.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// `urunc-tap install`: put the plugin executable into a CNI bin dir, and urunc-tap into a conflist:
+// a derived one for the urunc handler's own conf dir (and kept in step with --watch), or in place.
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageVersion, sourceRoot, writeBundle } from './bundle.js';
 import { chainInto, findChainTarget } from './chain-into.js';
+import { CommandError } from './command-error.js';
+import { uruncTapEntry } from './conflist-files.js';
 import { ExitCode } from './exit-codes.js';
+import {
+  checkDistinctDirs,
+  derive,
+  describeExecutable,
+  describeSync,
+  installExecutable,
+  syncDerived,
+} from './install-files.js';
+import type { InstallOptions } from './install-usage.js';
+import { watchPrimary } from './install-watch.js';
+import { urunctapVersion } from './version.js';
 
-/** Options of `urunc-tap install`. */
-export interface InstallOptions {
-  cniBinDir: string;
-  confDir: string;
-  chainInto?: string;
-  json: boolean;
-}
+/** Where an earlier urunc-tap (Node.js bundle + launcher) kept its bundles, in the bin dir. */
+const OLD_BUNDLE_STORE = '.urunc-tap';
 
-/** Bundles live under BIN_DIR/.urunc-tap/ID, out of the way of runtimes looking up plugins. */
-const STORE = '.urunc-tap';
-
-/**
- * Installs BIN_DIR/urunc-tap. The bundle (see writeBundle) is written under a temporary name
- * and renamed into BIN_DIR/.urunc-tap/ID; then the executable, a launcher naming that bundle,
- * replaces BIN_DIR/urunc-tap by rename: a runtime calling the plugin meanwhile runs either the
- * old or the new one, never a half-written one. The previous bundle is kept (a plugin started
- * just before the switch may still be loading it); older ones are removed.
- */
+/** Runs `urunc-tap install` (see README, "install"); resolves to the exit code. */
 export async function runInstall(options: InstallOptions): Promise<number> {
-  // Refuse a chain-into that cannot be done before changing anything.
-  const target = options.chainInto
-    ? findChainTarget(options.confDir, options.chainInto)
-    : undefined;
-  const root = sourceRoot();
-  const version = packageVersion(root);
-  const store = join(options.cniBinDir, STORE);
-  mkdirSync(store, { recursive: true, mode: 0o755 });
-  const id = `${version}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-  const temp = join(store, `.tmp-${id}`);
-  try {
-    writeBundle(root, temp);
-    renameSync(temp, join(store, id));
-  } catch (error) {
-    rmSync(temp, { recursive: true, force: true });
-    throw error;
+  const version = urunctapVersion();
+  const entry = uruncTapEntry(options.podAnnotation);
+  if (options.watch) {
+    const log = (line: string) => process.stderr.write(`urunc-tap install: ${line}\n`);
+    checkDistinctDirs(options.primaryConfDir!, options.confDir!);
+    // A primary conf dir that cannot be read, or a first conflist that is broken, is refused at
+    // start, before anything is written (exit 1: in a DaemonSet, a restart loop that shows);
+    // only an empty one is waited for.
+    derive(options.primaryConfDir!, entry);
+    // The executable goes first: a conflist naming urunc-tap before the plugin is in the bin
+    // dir would fail every ADD of the urunc handler ("failed to find plugin").
+    const installed = installExecutable(options.cniBinDir);
+    log(describeExecutable(installed, version));
+    const removed = removeOldBundles(options.cniBinDir);
+    if (removed.length > 0) log(describeOldBundles(options.cniBinDir, removed));
+    await watchPrimary({
+      primaryDir: options.primaryConfDir!,
+      confDir: options.confDir!,
+      entry,
+      intervalMs: (options.rescanInterval ?? 10) * 1000,
+      log,
+    });
+    return ExitCode.Ok;
   }
-  const executable = join(options.cniBinDir, 'urunc-tap');
-  const previous = bundleOf(executable);
-  const tempExecutable = join(options.cniBinDir, `.urunc-tap.${id}.tmp`);
-  writeFileSync(tempExecutable, launcher(id, version), { mode: 0o755 });
-  renameSync(tempExecutable, executable);
-  const removed = prune(store, [id, previous]);
-  const backup = target ? chainInto(target) : undefined;
-  const report = {
-    installed: executable,
-    version,
-    bundle: join(store, id),
-    node: process.execPath,
-    removedBundles: removed,
-    chained: target ? { file: target.file, backup } : null,
-  };
-  if (options.json) console.log(JSON.stringify(report, null, 2));
-  else {
+
+  // Everything that can refuse is checked before anything is written.
+  let chainTarget: ReturnType<typeof findChainTarget> | undefined;
+  let derivation: ReturnType<typeof derive>;
+  if (options.chainInto !== undefined) {
+    if (options.podAnnotation === undefined && !options.allPods) {
+      throw new CommandError(
+        `--chain-into ${options.chainInto} edits a conflist that every pod using ${options.confDir} gets: each would get a tap, and a runc pod is black-holed (all its traffic goes into a tap no VMM opens); pass --pod-annotation KEY to wire only pods annotated KEY: "true", or --all-pods if only urunc pods use this conf dir (better: --primary-conf-dir with a conf dir of the urunc handler's own)`,
+      );
+    }
+    chainTarget = findChainTarget(options.confDir!, options.chainInto, entry);
+  } else if (options.primaryConfDir !== undefined) {
+    checkDistinctDirs(options.primaryConfDir, options.confDir!);
+    derivation = derive(options.primaryConfDir, entry);
+    if (derivation === undefined) {
+      throw new CommandError(
+        `no conflist in ${options.primaryConfDir} (no .conflist, .conf or .json file): nothing to derive the urunc handler's conflist from; install the node's network plugin first, or run with --watch to wait for it`,
+      );
+    }
+  }
+
+  const installed = installExecutable(options.cniBinDir);
+  const removedBundles = removeOldBundles(options.cniBinDir);
+  const synced = derivation ? syncDerived(options.confDir!, derivation) : undefined;
+  const backup = chainTarget && !chainTarget.alreadyChained ? chainInto(chainTarget) : undefined;
+
+  if (options.json) {
+    const conflist = synced?.kind === 'written' ? synced : undefined;
+    const report = {
+      installed: installed.path,
+      version,
+      source: installed.source.path,
+      executable: installed.outcome,
+      conflist: conflist
+        ? {
+            file: conflist.file,
+            primary: conflist.primary,
+            network: conflist.network,
+            change: conflist.outcome,
+            alreadyChained: conflist.alreadyChained,
+            shadowedBy: conflist.shadowedBy ?? null,
+          }
+        : null,
+      chained: chainTarget
+        ? {
+            file: chainTarget.file,
+            backup: backup ?? null,
+            change: chainTarget.alreadyChained ? 'unchanged' : 'replaced',
+          }
+        : null,
+      // Fields of the Node.js-bundle install, kept so that scripts reading them still work:
+      // there is no bundle and no Node.js any more; removedBundles lists the bundles of such an
+      // earlier install that this one removed.
+      bundle: null,
+      node: null,
+      removedBundles,
+    };
+    console.log(JSON.stringify(report, null, 2));
+    return ExitCode.Ok;
+  }
+  console.log(describeExecutable(installed, version));
+  if (removedBundles.length > 0) console.log(describeOldBundles(options.cniBinDir, removedBundles));
+  if (synced) for (const line of describeSync(synced, options.primaryConfDir!)) console.log(line);
+  if (chainTarget) {
     console.log(
-      `installed urunc-tap ${version} as ${executable} (bundle ${report.bundle}, node ${process.execPath})`,
+      chainTarget.alreadyChained
+        ? `${chainTarget.file} already chains ${JSON.stringify(entry)}; left unchanged`
+        : `chained ${JSON.stringify(entry)} into ${chainTarget.file} (backup: ${backup})`,
     );
-    if (target) console.log(`chained urunc-tap into ${target.file} (backup: ${backup})`);
   }
   return ExitCode.Ok;
 }
 
 /**
- * The executable: a script for the Node.js running this install, which imports the bundle
- * next to it (found from its own real path, so the bin dir can be copied elsewhere whole).
- * It only uses dynamic import(), valid whether Node reads it as CommonJS or as a module.
+ * Removes BIN_DIR/.urunc-tap, the Node.js bundles of an earlier install, once BIN_DIR/urunc-tap
+ * is the self-contained executable (the launcher that ran them is gone). Returns their names.
  */
-export function launcher(id: string, version: string): string {
-  return `#!${process.execPath}
-// urunc-tap ${version}: the CNI plugin executable ("type": "urunc-tap"), written by \`urunc-tap install\`.
-// It runs the bundle ${STORE}/${id}/ next to it with the Node.js above (20.19 or newer).
-const bundle = ${JSON.stringify(id)};
-Promise.all([import('node:fs'), import('node:path'), import('node:url')]).then(([fs, path, url]) => {
-  const dir = path.dirname(fs.realpathSync(process.argv[1]));
-  return import(url.pathToFileURL(path.join(dir, ${JSON.stringify(STORE)}, bundle, 'dist', 'main.js')).href);
-});
-`;
-}
-
-/** The bundle an installed launcher runs, if `executable` is one of ours. */
-function bundleOf(executable: string): string | undefined {
+function removeOldBundles(binDir: string): string[] {
+  const store = join(binDir, OLD_BUNDLE_STORE);
   try {
-    return /^const bundle = "([^"]+)";$/m.exec(readFileSync(executable, 'utf8'))?.[1];
+    if (!statSync(store).isDirectory()) return [];
   } catch {
-    return undefined;
+    return [];
   }
+  const names = readdirSync(store).filter((name) => !name.startsWith('.'));
+  rmSync(store, { recursive: true, force: true });
+  return names.sort();
 }
 
-/** Removes the bundles other than `keep`; returns their names. */
-function prune(store: string, keep: Array<string | undefined>): string[] {
-  const removed: string[] = [];
-  for (const name of readdirSync(store)) {
-    // Dot names are installs in progress (a failed one removes its own).
-    if (keep.includes(name) || name.startsWith('.')) continue;
-    rmSync(join(store, name), { recursive: true, force: true });
-    removed.push(name);
-  }
-  return removed;
+function describeOldBundles(binDir: string, names: string[]): string {
+  return `removed the Node.js bundles of an earlier install from ${join(binDir, OLD_BUNDLE_STORE)}: ${names.join(', ')}`;
 }

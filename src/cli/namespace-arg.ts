@@ -1,11 +1,9 @@
 // The --netns argument: a namespace path, or a name under /run/netns.
 import { NAMED_NETNS_DIR } from '../net/namespaces.js';
 import { netnsStatus } from '../net/netns.js';
+import { CommandError } from './command-error.js';
 
-/** A problem the operator has to fix; reported on stderr with exit code 1. */
-export class CommandError extends Error {
-  override name = 'CommandError';
-}
+export { CommandError } from './command-error.js';
 
 /**
  * The namespace path for `value`: a path as given (`/run/netns/NAME`, `/proc/PID/ns/net`), or

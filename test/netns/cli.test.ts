@@ -1,11 +1,20 @@
-// The operator CLI, run as a process against real namespaces: inspect, cleanup, doctor,
-// install, and the usual --help/--version behaviour.
+// The operator CLI, run as a process against real namespaces and real files: inspect, cleanup,
+// doctor, install (the executable alone, derived conflists, --watch, --chain-into, bad input),
+// and the usual --help/--version behaviour. Run against bin/urunc-tap and, through
+// URUNC_TAP_BIN, build/urunc-tap (scripts/test-standalone.sh).
 import { execa } from 'execa';
+import { createHash } from 'node:crypto';
 import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -17,7 +26,7 @@ import { test } from '../helpers/fixtures.js';
 import { podAnswersPing, snapshot, type Pod } from '../helpers/netns.js';
 import { ingressQdiscs, link, links, ourRules, redirectTargets } from '../helpers/observe.js';
 import { urunc } from '../helpers/operator.js';
-import { cni, netconf } from '../helpers/plugin.js';
+import { cni, netconf, PLUGIN } from '../helpers/plugin.js';
 import { ipn, sh, tcn } from '../helpers/sh.js';
 import { noNetns } from '../helpers/tier.js';
 import { waitFor } from '../helpers/wait.js';
@@ -255,7 +264,9 @@ describe.skipIf(noNetns).concurrent('urunc-tap cleanup', () => {
     expect(out.exitCode, out.stderr).toBe(0);
     expect(await ourRules(pod.ns, 'eth0')).toEqual([]);
     expect(await ingressQdiscs(pod.ns)).toEqual({});
-    expect(await podAnswersPing(pod)).toBe(true);
+    // The node side's neighbour entry for the pod went FAILED while the pod was a black hole:
+    // on a loaded machine, resolving it again can take longer than one ping round.
+    expect(await waitFor(() => podAnswersPing(pod), true, 10_000)).toBe(true);
   });
 });
 
@@ -294,22 +305,97 @@ describe.skipIf(noNetns).concurrent('urunc-tap doctor', () => {
   });
 });
 
-/** Runs `command` with the repository hidden (a tmpfs over it, in a private mount namespace). */
-function withoutRepo(command: string[], env: Record<string, string>, input = '') {
+/**
+ * Runs `command` as on a node that has nothing but the executable: in a private mount namespace,
+ * the repository hidden under a tmpfs and the Node.js binary under /dev/null.
+ */
+function alone(command: string[], env: Record<string, string> = {}, input = '') {
   return execa(
     'unshare',
-    ['--mount', '--', 'sh', '-c', 'mount -t tmpfs none "$0" && exec "$@"', REPO, ...command],
-    {
-      env: { PATH: process.env.PATH!, ...env },
-      extendEnv: false,
-      input,
-      reject: false,
-    },
+    [
+      '--mount',
+      '--',
+      'sh',
+      '-c',
+      'mount -t tmpfs none "$0" && mount --bind /dev/null "$1" && shift && exec "$@"',
+      REPO,
+      realpathSync(process.execPath),
+      ...command,
+    ],
+    { env: { PATH: process.env.PATH!, ...env }, extendEnv: false, input, reject: false },
   );
 }
 
+/** The self-contained executable every install copies (the Node.js entry copies its checkout's). */
+const EXECUTABLE = join(REPO, 'build', 'urunc-tap');
+
+/** An operator-facing failure: exit 1, nothing on stdout, one line on stderr, no JavaScript stack. */
+function expectOneLineError(
+  out: { exitCode?: number; stdout: string; stderr: string },
+  text: string,
+) {
+  expect(out.exitCode, out.stderr).toBe(1);
+  expect(out.stdout).toBe('');
+  expect(out.stderr.split('\n'), out.stderr).toHaveLength(1);
+  expect(out.stderr).toMatch(/^urunc-tap: /);
+  expect(out.stderr).not.toMatch(/^\s+at /m);
+  expect(out.stderr).toContain(text);
+}
+
+/** Every entry of `dir` (dot-files too) with its bytes' hash, mode and inode: "nothing changed". */
+function state(dir: string): Record<string, string> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return { [dir]: 'not a directory' };
+  return Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((name) => {
+        const path = join(dir, name);
+        const stats = statSync(path);
+        const bytes = stats.isFile()
+          ? createHash('sha256').update(readFileSync(path)).digest('hex')
+          : 'dir';
+        return [name, `${bytes} ${(stats.mode & 0o7777).toString(8)} ${stats.ino}`];
+      }),
+  );
+}
+
+const calico = {
+  name: 'k8s-pod-network',
+  cniVersion: '0.3.1',
+  plugins: [
+    { type: 'calico', ipam: { type: 'calico-ipam' }, policy: { type: 'k8s' } },
+    { type: 'portmap', snat: true, capabilities: { portMappings: true } },
+  ],
+};
+
+/** A node's CNI dirs: bin, the primary conf dir holding `primary`, and the urunc handler's. */
+function nodeDirs(primary: Record<string, unknown> = { '10-calico.conflist': calico }) {
+  const root = tempDir();
+  const dirs = {
+    bin: join(root, 'opt/cni/bin'),
+    netd: join(root, 'etc/cni/net.d'),
+    uruncd: join(root, 'etc/cni/urunc.d'),
+  };
+  for (const dir of [dirs.bin, dirs.netd]) mkdirSync(dir, { recursive: true });
+  for (const [name, content] of Object.entries(primary)) {
+    writeFileSync(
+      join(dirs.netd, name),
+      typeof content === 'string' ? content : JSON.stringify(content),
+    );
+  }
+  const args = [
+    '--cni-bin-dir',
+    dirs.bin,
+    '--primary-conf-dir',
+    dirs.netd,
+    '--conf-dir',
+    dirs.uruncd,
+  ];
+  return { ...dirs, args, derived: join(dirs.uruncd, '00-urunc-tap.conflist') };
+}
+
 describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
-  test('installs a plugin that works without the repository, atomically replaced on reinstall', async ({
+  test('every operator command runs from the installed executable alone (no repository, no Node.js)', async ({
     pod: makePod,
   }) => {
     const bin = tempDir();
@@ -318,25 +404,52 @@ describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
     expect(first.json).toMatchObject({
       installed: join(bin, 'urunc-tap'),
       version: VERSION,
-      node: process.execPath,
+      source: EXECUTABLE,
+      executable: 'created',
+      conflist: null,
       chained: null,
     });
-    expect(readdirSync(bin).sort()).toEqual(['.urunc-tap', 'urunc-tap']);
-    const launcher = readFileSync(join(bin, 'urunc-tap'), 'utf8');
-    expect(launcher).not.toContain(REPO);
+    const installed = join(bin, 'urunc-tap');
+    expect(readFileSync(installed).equals(readFileSync(EXECUTABLE))).toBe(true);
+    expect(statSync(installed).mode & 0o7777).toBe(0o755);
+    expect(readdirSync(bin)).toEqual(['urunc-tap']);
 
-    const version = await withoutRepo(
-      [join(bin, 'urunc-tap')],
-      { CNI_COMMAND: 'VERSION' },
-      '{"cniVersion":"1.1.0"}',
+    const run = (args: string[], env: Record<string, string> = {}, input = '') =>
+      alone([installed, ...args], env, input);
+    expect((await run(['--version'])).stdout).toBe(VERSION);
+    expect((await run(['version'])).stdout).toBe(
+      `urunc-tap ${VERSION}\nCNI versions: 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0`,
     );
+    const help = await run(['--help']);
+    expect(help.stdout).toContain('Exit codes: 0 ok; 1 failed');
+    // yargs under another locale: its messages are built in, no locale file is read from disk.
+    const german = await run(['install', '--help'], { LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8' });
+    expect(german.exitCode, german.stderr).toBe(0);
+    expect(german.stdout).toContain('--primary-conf-dir');
+    const doctor = await run(['doctor', '--json']);
+    expect(doctor.exitCode, doctor.stderr).toBe(0);
+    expect(JSON.parse(doctor.stdout).ready).toBe(true);
+    const pod = await makePod();
+    const inspected = await run(['inspect', '--netns', pod.netns, '--json']);
+    expect(inspected.exitCode, inspected.stderr).toBe(0);
+    expect(JSON.parse(inspected.stdout).verdict).toBe('clean');
+    const cleaned = await run(['cleanup', '--netns', pod.netns]);
+    expect(cleaned.stdout).toBe(`${pod.netns}: nothing of urunc-tap's to remove`);
+    expectOneLineError(
+      await run(['inspect', '--netns', '/run/netns/urunc-tap-no-such-ns']),
+      'no network namespace at /run/netns/urunc-tap-no-such-ns',
+    );
+    // It installs itself: the running executable is the plugin.
+    const bin2 = tempDir();
+    const again = await run(['install', '--cni-bin-dir', bin2, '--json']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ source: installed, executable: 'created' });
+    expect(readFileSync(join(bin2, 'urunc-tap')).equals(readFileSync(EXECUTABLE))).toBe(true);
+
+    // The plugin itself, ADD and DEL, the repository and Node.js out of sight.
+    const version = await run([], { CNI_COMMAND: 'VERSION' }, '{"cniVersion":"1.1.0"}');
     expect(version.exitCode, version.stderr).toBe(0);
     expect(JSON.parse(version.stdout).supportedVersions).toContain('1.1.0');
-    const cliVersion = await withoutRepo([join(bin, 'urunc-tap'), '--version'], {});
-    expect(cliVersion.stdout).toBe(VERSION);
-
-    // A whole ADD and DEL through the installed plugin, the repository out of sight.
-    const pod = await makePod();
     const cniEnv = {
       CNI_CONTAINERID: 'ctr-installed',
       CNI_NETNS: pod.netns,
@@ -344,33 +457,286 @@ describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
       CNI_PATH: bin,
     };
     const config = JSON.stringify(netconf('1.1.0'));
-    const added = await withoutRepo(
-      [join(bin, 'urunc-tap')],
-      { ...cniEnv, CNI_COMMAND: 'ADD' },
-      config,
-    );
+    const added = await run([], { ...cniEnv, CNI_COMMAND: 'ADD' }, config);
     expect(added.exitCode, added.stdout + added.stderr).toBe(0);
     expect(JSON.parse(added.stdout).interfaces[0].name).toBe('tap0_urunc');
     expect(await redirectTargets(pod.ns, 'eth0')).toEqual(['tap0_urunc']);
-    const deleted = await withoutRepo(
-      [join(bin, 'urunc-tap')],
-      { ...cniEnv, CNI_COMMAND: 'DEL' },
-      config,
-    );
+    const deleted = await run([], { ...cniEnv, CNI_COMMAND: 'DEL' }, config);
     expect(deleted.exitCode, deleted.stdout + deleted.stderr).toBe(0);
     expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
-
-    // Reinstalls keep the running bundle and the previous one, and drop older ones.
-    const second = await urunc(['install', '--cni-bin-dir', bin, '--json']);
-    const third = await urunc(['install', '--cni-bin-dir', bin, '--json']);
-    expect(third.json.removedBundles).toEqual([first.json.bundle.split('/').at(-1)]);
-    expect(readdirSync(join(bin, '.urunc-tap')).sort()).toEqual(
-      [second.json.bundle, third.json.bundle].map((path: string) => path.split('/').at(-1)).sort(),
-    );
-    expect(readdirSync(bin).sort()).toEqual(['.urunc-tap', 'urunc-tap']);
   });
 
-  it('chains into a conflist once, keeping a backup, and refuses a second time', async () => {
+  it("copies the running executable; the Node.js entry its checkout's build, or says to build it", async () => {
+    const bin = tempDir();
+    // The checkout's build/ hidden under an empty tmpfs, in a private mount namespace.
+    const withoutBuild = (command: string[]) =>
+      execa(
+        'unshare',
+        [
+          '--mount',
+          '--',
+          'sh',
+          '-c',
+          'mount -t tmpfs none "$0" && exec "$@"',
+          join(REPO, 'build'),
+          ...command,
+        ],
+        { env: { PATH: process.env.PATH! }, extendEnv: false, reject: false },
+      );
+    if (PLUGIN === EXECUTABLE) {
+      // The self-contained build needs no checkout: a copy elsewhere installs itself.
+      const copy = join(tempDir(), 'urunc-tap');
+      copyFileSync(EXECUTABLE, copy);
+      chmodSync(copy, 0o755);
+      const out = await withoutBuild([copy, 'install', '--cni-bin-dir', bin, '--json']);
+      expect(out.exitCode, out.stderr).toBe(0);
+      expect(JSON.parse(out.stdout)).toMatchObject({ source: copy, executable: 'created' });
+      expect(readFileSync(join(bin, 'urunc-tap')).equals(readFileSync(EXECUTABLE))).toBe(true);
+    } else {
+      const out = await withoutBuild([PLUGIN, 'install', '--cni-bin-dir', bin]);
+      expectOneLineError(
+        out,
+        `no self-contained executable at ${EXECUTABLE}: run npm run build in ${REPO}`,
+      );
+      expect(readdirSync(bin)).toEqual([]);
+    }
+  });
+
+  it('reinstalls nothing when the file is identical; replaces a different one by rename; removes old bundles', async () => {
+    const bin = tempDir();
+    const target = join(bin, 'urunc-tap');
+    expect((await urunc(['install', '--cni-bin-dir', bin])).stdout).toBe(
+      `installed urunc-tap ${VERSION} as ${target} (from ${EXECUTABLE}, the ${
+        PLUGIN === EXECUTABLE ? 'running executable' : 'checkout build'
+      })`,
+    );
+    const before = state(bin);
+    const { mtimeMs } = statSync(target);
+    const rerun = await urunc(['install', '--cni-bin-dir', bin]);
+    expect(rerun.stdout).toBe(`${target} is already this urunc-tap ${VERSION}: left unchanged`);
+    expect(state(bin)).toEqual(before);
+    expect(statSync(target).mtimeMs).toBe(mtimeMs);
+
+    // An earlier install's launcher and Node.js bundles: replaced, and removed.
+    writeFileSync(target, '#!/usr/bin/node\nconst bundle = "0.1.0-old-abcdef";\n', { mode: 0o755 });
+    mkdirSync(join(bin, '.urunc-tap', '0.1.0-old-abcdef', 'dist'), { recursive: true });
+    const upgrade = await urunc(['install', '--cni-bin-dir', bin, '--json']);
+    expect(upgrade.exitCode, upgrade.stderr).toBe(0);
+    expect(upgrade.json).toMatchObject({
+      executable: 'replaced',
+      removedBundles: ['0.1.0-old-abcdef'],
+      bundle: null,
+      node: null,
+    });
+    expect(readdirSync(bin)).toEqual(['urunc-tap']);
+    expect(readFileSync(target).equals(readFileSync(EXECUTABLE))).toBe(true);
+  });
+
+  it("derives the urunc handler's conflist from the primary one, never touching the primary", async () => {
+    const node = nodeDirs({
+      '10-calico.conflist': calico,
+      '99-loopback.conf': { cniVersion: '0.3.1', name: 'lo', type: 'loopback' },
+    });
+    const primaryBefore = state(node.netd);
+    const out = await urunc(['install', ...node.args]);
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect(out.stdout.split('\n')[1]).toBe(
+      `wrote ${node.derived}: ${node.netd}/10-calico.conflist (network "k8s-pod-network") with urunc-tap appended`,
+    );
+    expect(JSON.parse(readFileSync(node.derived, 'utf8'))).toEqual({
+      ...calico,
+      plugins: [...calico.plugins, { type: 'urunc-tap' }],
+    });
+    expect(statSync(node.derived).mode & 0o7777).toBe(0o644);
+    expect(readdirSync(node.uruncd)).toEqual(['00-urunc-tap.conflist']);
+    expect(readdirSync(node.bin)).toEqual(['urunc-tap']);
+    expect(state(node.netd)).toEqual(primaryBefore);
+
+    // A rerun changes nothing, anywhere.
+    const [bin, uruncd] = [state(node.bin), state(node.uruncd)];
+    const rerun = await urunc(['install', ...node.args, '--json']);
+    expect(rerun.json).toMatchObject({
+      executable: 'unchanged',
+      conflist: { change: 'unchanged', network: 'k8s-pod-network', alreadyChained: false },
+    });
+    expect([state(node.bin), state(node.uruncd), state(node.netd)]).toEqual([
+      bin,
+      uruncd,
+      primaryBefore,
+    ]);
+  });
+
+  it('derives from a single-plugin .conf, and copies a primary that chains urunc-tap already as it is', async () => {
+    const bridge = { cniVersion: '1.0.0', name: 'podnet', type: 'bridge', bridge: 'cni0' };
+    const single = nodeDirs({ '10-bridge.conf': bridge });
+    expect((await urunc(['install', ...single.args])).exitCode).toBe(0);
+    expect(JSON.parse(readFileSync(single.derived, 'utf8'))).toEqual({
+      name: 'podnet',
+      cniVersion: '1.0.0',
+      plugins: [bridge, { type: 'urunc-tap' }],
+    });
+
+    const chained = { ...calico, plugins: [...calico.plugins, { type: 'urunc-tap', mtu: 1400 }] };
+    const node = nodeDirs({ '10-calico.conflist': chained });
+    const out = await urunc(['install', ...node.args, '--pod-annotation', 'example.com/urunc']);
+    expect(out.stdout).toContain('which chains urunc-tap already');
+    expect(JSON.parse(readFileSync(node.derived, 'utf8'))).toEqual(chained);
+  });
+
+  it('refuses bad input with one line naming the path, and leaves nothing half-written', async () => {
+    const check = async (node: ReturnType<typeof nodeDirs>, args: string[], text: string) => {
+      const before = [state(node.bin), state(node.netd)];
+      expectOneLineError(await urunc(['install', ...args]), text);
+      expect([state(node.bin), state(node.netd)]).toEqual(before);
+      expect(existsSync(node.uruncd) ? readdirSync(node.uruncd) : []).toEqual([]);
+    };
+    const missing = nodeDirs();
+    rmSync(missing.netd, { recursive: true });
+    await check(
+      missing,
+      missing.args,
+      `cannot read the conf dir ${missing.netd}: no such file or directory (ENOENT)`,
+    );
+    const notADir = nodeDirs();
+    rmSync(notADir.netd, { recursive: true });
+    writeFileSync(notADir.netd, '');
+    await check(
+      notADir,
+      notADir.args,
+      `cannot read the conf dir ${notADir.netd}: a component of the path is not a directory (ENOTDIR)`,
+    );
+    const empty = nodeDirs({ 'README.md': 'no conflist here' });
+    await check(
+      empty,
+      empty.args,
+      `no conflist in ${empty.netd} (no .conflist, .conf or .json file)`,
+    );
+    const broken = nodeDirs({
+      '05-broken.conflist': '{"name": "x", "plugins": [',
+      '10-calico.conflist': calico,
+    });
+    await check(broken, broken.args, `${broken.netd}/05-broken.conflist is not valid JSON`);
+    // With --watch too: only an empty primary conf dir is waited for.
+    await check(missing, [...missing.args, '--watch'], `cannot read the conf dir ${missing.netd}`);
+    await check(
+      broken,
+      [...broken.args, '--watch'],
+      `${broken.netd}/05-broken.conflist is not valid JSON`,
+    );
+    const same = nodeDirs();
+    await check(
+      same,
+      ['--cni-bin-dir', same.bin, '--primary-conf-dir', same.netd, '--conf-dir', same.netd],
+      'is the --primary-conf-dir',
+    );
+  });
+
+  it('refuses an unwritable conf dir (immutable, even for root) and a full bin dir, leaving no temp file', async () => {
+    const node = nodeDirs();
+    mkdirSync(node.uruncd);
+    await sh('chattr', ['+i', node.uruncd]);
+    try {
+      const out = await urunc(['install', ...node.args]);
+      expectOneLineError(out, `cannot write ${node.derived}: operation not permitted (EPERM)`);
+      expect(readdirSync(node.uruncd)).toEqual([]);
+    } finally {
+      await sh('chattr', ['-i', node.uruncd]);
+    }
+    // The executable did go in first, whole: a conflist must never name a plugin that is not there.
+    expect(readFileSync(join(node.bin, 'urunc-tap')).equals(readFileSync(EXECUTABLE))).toBe(true);
+
+    // A bin dir with room for 1 MiB of a ~110 MB executable: the copy fails half-way.
+    const full = tempDir();
+    await sh('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'urunc-tap-test', full]);
+    try {
+      expectOneLineError(
+        await urunc(['install', '--cni-bin-dir', full]),
+        `cannot write ${full}/urunc-tap: no space left on the device (ENOSPC)`,
+      );
+      expect(readdirSync(full)).toEqual([]);
+    } finally {
+      await sh('umount', [full]);
+    }
+  });
+
+  it('--watch follows the primary conflist: rewrites, another file first, removal; SIGINT exits 0', async () => {
+    const node = nodeDirs({});
+    const installer = execa(
+      PLUGIN,
+      ['install', ...node.args, '--watch', '--rescan-interval', '1'],
+      {
+        env: { PATH: process.env.PATH! },
+        extendEnv: false,
+        reject: false,
+      },
+    );
+    try {
+      const networkIs = (name: string | undefined) =>
+        waitFor(
+          async () => {
+            try {
+              return JSON.parse(readFileSync(node.derived, 'utf8')).name;
+            } catch {
+              return undefined;
+            }
+          },
+          name,
+          15_000,
+        );
+      const write = (name: string, network: string) =>
+        writeFileSync(join(node.netd, name), JSON.stringify({ ...calico, name: network }));
+      await waitFor(async () => existsSync(join(node.bin, 'urunc-tap')), true, 15_000);
+      write('20-calico.conflist', 'calico-1');
+      expect(await networkIs('calico-1')).toBe('calico-1');
+      // Rewritten in place, as agents do.
+      write('20-calico.conflist', 'calico-2');
+      expect(await networkIs('calico-2')).toBe('calico-2');
+      // Another file comes first.
+      write('10-cilium.conflist', 'cilium');
+      expect(await networkIs('cilium')).toBe('cilium');
+      // Broken for a while: the derived conflist stays as it was.
+      writeFileSync(join(node.netd, '10-cilium.conflist'), '{"name": ');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(JSON.parse(readFileSync(node.derived, 'utf8')).name).toBe('cilium');
+      rmSync(join(node.netd, '10-cilium.conflist'));
+      expect(await networkIs('calico-2')).toBe('calico-2');
+      // Our file deleted by someone: the re-scan puts it back.
+      rmSync(node.derived);
+      expect(await networkIs('calico-2')).toBe('calico-2');
+      rmSync(join(node.netd, '20-calico.conflist'));
+      expect(await networkIs(undefined)).toBeUndefined();
+      expect(readdirSync(node.uruncd)).toEqual([]);
+    } finally {
+      // SIGINT here; the image's test stops it with SIGTERM, as the kubelet does.
+      installer.kill('SIGINT');
+    }
+    const result = await installer;
+    expect(result.exitCode, result.stderr).toBe(0);
+    const lines = result.stderr.split('\n').map((line) => line.replace(/^urunc-tap install: /, ''));
+    expect(result.stderr.split('\n').every((line) => line.startsWith('urunc-tap install: '))).toBe(
+      true,
+    );
+    expect(lines).toEqual([
+      expect.stringMatching(/^installed urunc-tap .* as .*\/opt\/cni\/bin\/urunc-tap/),
+      `${node.netd} holds no conflist: nothing to derive ${node.derived} from yet, waiting`,
+      `watching ${node.netd} for changes of its first conflist (and re-scanning every 1 s)`,
+      `wrote ${node.derived}: ${node.netd}/20-calico.conflist (network "calico-1") with urunc-tap appended`,
+      `wrote ${node.derived}: ${node.netd}/20-calico.conflist (network "calico-2") with urunc-tap appended`,
+      `wrote ${node.derived}: ${node.netd}/10-cilium.conflist (network "cilium") with urunc-tap appended`,
+      expect.stringMatching(
+        new RegExp(
+          `^${node.netd}/10-cilium.conflist is not valid JSON: .*; left ${node.uruncd} as it was$`,
+        ),
+      ),
+      `wrote ${node.derived}: ${node.netd}/20-calico.conflist (network "calico-2") with urunc-tap appended`,
+      `wrote ${node.derived}: ${node.netd}/20-calico.conflist (network "calico-2") with urunc-tap appended`,
+      `removed ${node.derived}: ${node.netd} holds no conflist any more`,
+      `stopping on SIGINT; ${node.uruncd} stays as it is`,
+    ]);
+    expect(readdirSync(node.uruncd)).toEqual([]);
+  });
+
+  it('--chain-into refuses a conflist every pod gets, unless --pod-annotation or --all-pods', async () => {
     const [bin, conf] = [tempDir(), tempDir()];
     const ptp = {
       cniVersion: '1.0.0',
@@ -378,41 +744,90 @@ describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
       plugins: [{ type: 'ptp', ipam: { type: 'host-local' } }],
     };
     writeFileSync(join(conf, '10-ptp.conflist'), JSON.stringify(ptp));
-    const out = await urunc([
-      'install',
-      '--cni-bin-dir',
-      bin,
-      '--conf-dir',
-      conf,
-      '--chain-into',
-      'podnet',
-    ]);
-    expect(out.exitCode, out.stderr).toBe(0);
-    expect(out.stdout).toMatch(
-      new RegExp(`chained urunc-tap into ${conf}/10-ptp.conflist \\(backup: .*\\.bak\\)`),
+    const chain = (...extra: string[]) =>
+      urunc([
+        'install',
+        '--cni-bin-dir',
+        bin,
+        '--conf-dir',
+        conf,
+        '--chain-into',
+        'podnet',
+        ...extra,
+      ]);
+    const refused = await chain();
+    expectOneLineError(
+      refused,
+      'a runc pod is black-holed (all its traffic goes into a tap no VMM opens)',
     );
-    const chained = JSON.parse(readFileSync(join(conf, '10-ptp.conflist'), 'utf8'));
-    expect(chained.plugins).toEqual([...ptp.plugins, { type: 'urunc-tap' }]);
+    expect(refused.stderr).toContain('--pod-annotation KEY');
+    expect(readdirSync(bin)).toEqual([]);
+    expect(readdirSync(conf)).toEqual(['10-ptp.conflist']);
+
+    const out = await chain('--pod-annotation', 'example.com/urunc-tap');
+    expect(out.exitCode, out.stderr).toBe(0);
+    const entry = {
+      type: 'urunc-tap',
+      podAnnotation: 'example.com/urunc-tap',
+      capabilities: { 'io.kubernetes.cri.pod-annotations': true },
+    };
+    expect(out.stdout).toMatch(
+      new RegExp(`chained .* into ${conf}/10-ptp.conflist \\(backup: .*\\.bak\\)$`),
+    );
+    expect(JSON.parse(readFileSync(join(conf, '10-ptp.conflist'), 'utf8')).plugins).toEqual([
+      ...ptp.plugins,
+      entry,
+    ]);
     const backups = readdirSync(conf).filter((file) => file.endsWith('.bak'));
     expect(backups).toHaveLength(1);
     expect(JSON.parse(readFileSync(join(conf, backups[0]!), 'utf8'))).toEqual(ptp);
 
-    const bundles = readdirSync(join(bin, '.urunc-tap'));
-    const again = await urunc([
+    // The same again: nothing changes, exit 0. Another entry: refused.
+    const before = state(conf);
+    const again = await chain('--pod-annotation', 'example.com/urunc-tap');
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`${conf}/10-ptp.conflist already chains`);
+    expect(state(conf)).toEqual(before);
+    expectOneLineError(await chain('--all-pods'), 'already chains urunc-tap as');
+    expect(state(conf)).toEqual(before);
+
+    // --all-pods: the operator says every pod of this conf dir runs urunc.
+    const own = tempDir();
+    writeFileSync(join(own, '10-ptp.conflist'), JSON.stringify(ptp));
+    const all = await urunc([
       'install',
       '--cni-bin-dir',
       bin,
       '--conf-dir',
-      conf,
+      own,
       '--chain-into',
-      '10-ptp.conflist',
+      '10-ptp',
+      '--all-pods',
+      '--json',
     ]);
-    expect(again.exitCode).toBe(1);
-    expect(again.stderr).toBe(
-      `urunc-tap: ${conf}/10-ptp.conflist already chains urunc-tap; left unchanged`,
-    );
-    expect(readdirSync(join(bin, '.urunc-tap'))).toEqual(bundles);
-    expect(readdirSync(conf).filter((file) => file.endsWith('.bak'))).toEqual(backups);
+    expect(all.exitCode, all.stderr).toBe(0);
+    expect(all.json.chained).toMatchObject({
+      file: join(own, '10-ptp.conflist'),
+      change: 'replaced',
+    });
+    expect(JSON.parse(readFileSync(join(own, '10-ptp.conflist'), 'utf8')).plugins.at(-1)).toEqual({
+      type: 'urunc-tap',
+    });
+  });
+
+  it.each([
+    [['--watch'], '--watch follows the primary conflist'],
+    [['--primary-conf-dir', '/x', '--conf-dir', '/y', '--chain-into', 'n'], 'pick one'],
+    [
+      ['--conf-dir', '/y', '--chain-into', 'n', '--pod-annotation', 'not a key'],
+      'not a Kubernetes annotation key',
+    ],
+    [['--primary-conf-dir', '/x'], '--primary-conf-dir needs --conf-dir'],
+  ])('refuses install %j as a usage error (exit 2)', async (args, text) => {
+    const out = await urunc(['install', '--cni-bin-dir', tempDir(), ...args]);
+    expect(out.exitCode).toBe(2);
+    expect(out.stderr).toContain(text);
+    expect(out.stderr).toContain('Run urunc-tap install --help for usage.');
   });
 });
 
