@@ -1,0 +1,187 @@
+// Carrying out changes (src/net/changes.ts) in one namespace over its rtnetlink socket and
+// /dev/net/tun, each failure a NetError naming the change's shell equivalent.
+import type { Change } from '../changes.js';
+import { NetError } from '../errors.js';
+import { addRedirectRequest, deleteFilterRequest, deletePriorityRequest } from './filter.js';
+import { SysError } from './libc.js';
+import { deleteLinkRequest, getLinkRequest, parseLink, setLinkRequest } from './link.js';
+import type { NamespaceHandle } from './namespace.js';
+import { shellCommands } from './shell.js';
+import type { Request, RouteSocket } from './socket.js';
+import { addIngressQdiscRequest, deleteIngressQdiscRequest } from './tc.js';
+import { createTap, openTun, persistTap } from './tun.js';
+import { libc } from './libc.js';
+
+/** The points of create-tap between which a test may stop (and kill) the process. */
+export type TapStep = 'created' | 'configured' | 'persistent';
+
+/** Test hooks; the backend passes none. */
+export interface ApplyHooks {
+  /** Called after each step of create-tap, before the next (it may block). */
+  afterTapStep?: (step: TapStep, name: string) => void;
+}
+
+type Redirect = Extract<Change, { op: 'add-redirect' }>;
+
+/** Applies changes to the namespace of `ns`, whose rtnetlink socket is `socket`. */
+export class ChangeApplier {
+  /** ifindex by name, looked up once per name (forgotten when the link is deleted). */
+  private readonly indexes = new Map<string, number>();
+
+  constructor(
+    private readonly ns: NamespaceHandle,
+    private readonly socket: RouteSocket,
+    private readonly hooks: ApplyHooks = {},
+  ) {}
+
+  /**
+   * Applies `changes` in order and stops at the first failure (a NetError). Consecutive
+   * redirects go to the kernel in one datagram; the kernel applies every request of a
+   * datagram even after one fails, so those after a failed redirect of the same run may be
+   * in place (the error names the first that failed).
+   */
+  apply(changes: Change[]): void {
+    for (let i = 0; i < changes.length; i++) {
+      const change = changes[i]!;
+      if (change.op !== 'add-redirect') {
+        this.applyOne(change);
+        continue;
+      }
+      const run: Redirect[] = [change];
+      while (changes[i + 1]?.op === 'add-redirect') run.push(changes[++i] as Redirect);
+      this.addRedirects(run);
+    }
+  }
+
+  private applyOne(change: Exclude<Change, Redirect>): void {
+    const [operation] = shellCommands(change) as [string];
+    switch (change.op) {
+      case 'create-tap':
+        return this.createTap(change);
+      case 'set-link':
+        return this.socket.request(
+          setLinkRequest({ name: change.name }, { mtu: change.mtu, up: true }),
+          operation,
+        );
+      case 'delete-link':
+        this.indexes.delete(change.name);
+        return this.socket.request(deleteLinkRequest({ name: change.name }), operation);
+      case 'add-ingress-qdisc':
+        return this.socket.request(
+          addIngressQdiscRequest(this.index(change.dev, operation), change.mark),
+          operation,
+        );
+      case 'delete-ingress-qdisc':
+        return this.socket.request(
+          deleteIngressQdiscRequest(this.index(change.dev, operation)),
+          operation,
+        );
+      case 'delete-filter':
+        return this.socket.request(
+          deleteFilterRequest(
+            this.index(change.dev, operation),
+            change.pref,
+            change.kind,
+            change.handle,
+          ),
+          operation,
+        );
+      case 'delete-priority':
+        return this.socket.request(
+          deletePriorityRequest(this.index(change.dev, operation), change.pref, change.kind),
+          operation,
+        );
+    }
+  }
+
+  private addRedirects(run: Redirect[]): void {
+    const requests: Request[] = run.map((change) => {
+      const operation = shellCommands(change)[0]!;
+      const bytes = addRedirectRequest(
+        this.index(change.dev, operation),
+        change.pref,
+        this.index(change.target, operation),
+        change.cookie,
+      );
+      return { bytes, operation };
+    });
+    const failed = this.socket.requestAll(requests).find((error) => error !== undefined);
+    if (failed) throw failed;
+  }
+
+  /**
+   * create-tap with atomic ownership: the tap is created attached to an fd opened in the
+   * namespace, configured (mtu, MAC, alias, up) while that fd holds it, and made persistent
+   * last. Until TUNSETPERSIST the tap lives only as long as the fd: a process killed at any
+   * point before leaves nothing behind, so a tap without its alias (our mark) never exists
+   * on its own.
+   */
+  private createTap(change: Extract<Change, { op: 'create-tap' }>): void {
+    const [tuntap, linkSet] = shellCommands(change) as [string, string];
+    const fd = this.tun(tuntap, () => this.ns.run(openTun), change.name);
+    try {
+      this.tun(tuntap, () => createTap(fd, change), change.name);
+      this.hooks.afterTapStep?.('created', change.name);
+      this.socket.request(
+        setLinkRequest(
+          { name: change.name },
+          { mtu: change.mtu, mac: change.mac, alias: change.alias, up: true },
+        ),
+        linkSet,
+      );
+      this.hooks.afterTapStep?.('configured', change.name);
+      this.tun(tuntap, () => persistTap(fd), change.name);
+      this.hooks.afterTapStep?.('persistent', change.name);
+    } finally {
+      libc().close(fd);
+    }
+  }
+
+  /** Runs a tun call; its SysError becomes a NetError of `operation`. */
+  private tun<T>(operation: string, call: () => T, name: string): T {
+    try {
+      return call();
+    } catch (error) {
+      if (!(error instanceof SysError)) throw error;
+      // TUNSETIFF with IFF_TUN_EXCL answers EBUSY when any device has the name (tun_set_iff):
+      // reported as EEXIST, what a netlink create says, and what the change means.
+      const exists = error.call === 'ioctl(TUNSETIFF)' && error.code === 'EBUSY';
+      throw new NetError({
+        operation,
+        netns: this.socket.netns,
+        errno: exists ? 'EEXIST' : error.code,
+        detail: exists ? `${error.message}: a device named ${name} exists` : error.message,
+      });
+    }
+  }
+
+  /** The ifindex of `name` (RTM_GETLINK by name); ENODEV as a NetError of `operation`. */
+  private index(name: string, operation: string): number {
+    const known = this.indexes.get(name);
+    if (known !== undefined) return known;
+    let index: number | undefined;
+    try {
+      index = parseLink(this.socket.query(getLinkRequest(name), operation))?.index;
+    } catch (error) {
+      // The kernel gives no message for an unknown name; say what tc says.
+      if (error instanceof NetError && error.errno === 'ENODEV') {
+        throw new NetError({
+          operation,
+          netns: error.netns,
+          errno: 'ENODEV',
+          detail: `Cannot find device "${name}"`,
+        });
+      }
+      throw error;
+    }
+    if (index === undefined) {
+      throw new NetError({
+        operation,
+        netns: this.socket.netns,
+        detail: `no link in the answer for ${name}`,
+      });
+    }
+    this.indexes.set(name, index);
+    return index;
+  }
+}
