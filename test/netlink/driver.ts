@@ -87,7 +87,9 @@ try {
               return []; // the fd readdir itself used
             }
           });
-          const probe = [...new Set(held.filter((link) => link.startsWith('net:[') && link !== home))];
+          const probe = [
+            ...new Set(held.filter((link) => link.startsWith('net:[') && link !== home)),
+          ];
           print({ stopped: step, home, probe });
           block();
         },

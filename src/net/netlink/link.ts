@@ -93,7 +93,8 @@ export function setLinkRequest(
     if ('name' in link) e.attrString(IFLA_IFNAME, link.name);
     if (changes.mtu !== undefined) e.attrU32(IFLA_MTU, changes.mtu);
     if (changes.mac !== undefined) e.attrBytes(IFLA_ADDRESS, parseMac(changes.mac));
-    if (changes.alias !== undefined) e.attrString(IFLA_IFALIAS, changes.alias);
+    // iproute2 sends the alias without a NUL; the kernel stores nla_len bytes (dev_set_alias).
+    if (changes.alias !== undefined) e.attrText(IFLA_IFALIAS, changes.alias);
   });
 }
 

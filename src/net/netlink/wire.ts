@@ -156,6 +156,10 @@ export class Encoder {
   attrString(type: number, value: string): this {
     return this.attr(type, (e) => e.raw(UTF8.encode(`${value}\0`)));
   }
+  /** A string attribute without its NUL (NLA_STRING taken by length, as IFLA_IFALIAS). */
+  attrText(type: number, value: string): this {
+    return this.attr(type, (e) => e.raw(UTF8.encode(value)));
+  }
   attrBytes(type: number, value: Uint8Array): this {
     return this.attr(type, (e) => e.raw(value));
   }
@@ -280,7 +284,7 @@ export interface ErrorReply {
  */
 export function parseError(message: NetlinkMessage): ErrorReply {
   const view = viewOf(message.payload);
-  const errno = -view.getInt32(0, LITTLE_ENDIAN);
+  const errno = -view.getInt32(0, LITTLE_ENDIAN) | 0; // never -0
   const seq = message.payload.length >= 20 ? view.getUint32(4 + 8, LITTLE_ENDIAN) : message.seq;
   let tlvAt = 4 + NLMSG_HDRLEN;
   if (!(message.flags & NLM_F_CAPPED) && message.payload.length >= 20) {
@@ -292,7 +296,7 @@ export function parseError(message: NetlinkMessage): ErrorReply {
 /** NLMSG_DONE's payload: the dump's result (an int) and, with NLM_F_ACK_TLVS, its extended ack. */
 export function parseDone(message: NetlinkMessage): ErrorReply {
   const errno =
-    message.payload.length >= 4 ? -viewOf(message.payload).getInt32(0, LITTLE_ENDIAN) : 0;
+    message.payload.length >= 4 ? -viewOf(message.payload).getInt32(0, LITTLE_ENDIAN) | 0 : 0;
   return { errno, message: extackMessage(message, 4), seq: message.seq };
 }
 
