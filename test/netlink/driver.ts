@@ -9,6 +9,10 @@
 //   stop-probe STEP            run the probe, print {"stopped":STEP,"home":..,"probe":[..]}
 //                              after STEP (probe: the nsfs link of its namespace) and block
 //   timeout NETNS MS           wait for an answer that never comes (a request without ack)
+//   hold-abstract NAME         bindAbstract("\0" + NAME): print {"bound":bool}, hold it until
+//                              stdin closes
+//   bun-listen NAME            Bun's own net.Server on "\0" + NAME: {"listening":bool}
+//   probe-fds                  run the probe; its namespace, and our fds' namespaces after
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createNetlinkBackend } from '../../src/net/netlink/backend.js';
 import { ChangeApplier, type TapStep } from '../../src/net/netlink/apply-change.js';
@@ -18,6 +22,7 @@ import type { ProbeStep } from '../../src/net/backend.js';
 import { runProbe } from '../../src/net/netlink/probe.js';
 import { withNamespace } from '../../src/net/netlink/session.js';
 import { setLinkRequest } from '../../src/net/netlink/link.js';
+import { bindAbstract } from '../../src/net/netlink/abstract-socket.js';
 
 const [command, ...args] = process.argv.slice(2);
 const backend = createNetlinkBackend({ timeoutMs: 5000 });
@@ -30,6 +35,20 @@ export function errorFields(error: unknown): Record<string, unknown> {
   const { name, message, operation, netns, errno, timedOut, detail } = error;
   return { name, message, operation, netns, errno, timedOut, detail };
 }
+
+/** The network namespaces our fds refer to, as nsfs links ("net:[4026532000]"). */
+function namespaceLinks(): string[] {
+  const links = readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      return [readlinkSync(`/proc/self/fd/${fd}`)];
+    } catch {
+      return []; // the fd readdir itself used
+    }
+  });
+  return [...new Set(links.filter((link) => link.startsWith('net:[')))];
+}
+
+const home = () => readlinkSync('/proc/thread-self/ns/net');
 
 /** Blocks the JS thread until stdin closes (the test kills us first). */
 function block(): never {
@@ -107,6 +126,37 @@ try {
         socket.request(request, 'ip link set dev lo up');
       });
       print({ ok: true });
+      break;
+    }
+    case 'hold-abstract': {
+      // argv cannot carry the leading NUL of an abstract name: it is added here.
+      const socket = bindAbstract(`\0${args[0]!}`);
+      print({ bound: socket !== undefined });
+      if (socket) readFileSync(0);
+      socket?.close();
+      break;
+    }
+    case 'bun-listen': {
+      // Bun's own net.Server on the same name: a different abstract address than Node's.
+      const { createServer } = await import('node:net');
+      const server = createServer();
+      const listening = await new Promise<boolean>((resolve) => {
+        server.once('error', () => resolve(false));
+        server.listen({ path: `\0${args[0]!}` }, () => resolve(true));
+      });
+      print({ listening });
+      server.close();
+      break;
+    }
+    case 'probe-fds': {
+      // The probe's namespace while it runs, and whether anything of ours holds it afterwards.
+      let probe: string | undefined;
+      const failure = runProbe(5000, {
+        afterStep: (step) => {
+          if (step === 'netns') probe = namespaceLinks().find((link) => link !== home());
+        },
+      });
+      print({ failure: failure?.step, probe, heldAfter: namespaceLinks() });
       break;
     }
     default:
