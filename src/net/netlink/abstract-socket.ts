@@ -2,7 +2,7 @@
 // net.Server binds for the same name, so the Bun-compiled and the Node.js plugin exclude each
 // other (Bun's own net module binds the name's length only: a different abstract address).
 import { libc, SysError } from './libc.js';
-import { LITTLE_ENDIAN } from './wire.js';
+import { utf8, LITTLE_ENDIAN } from './wire.js';
 
 /** socket(2) constants (linux/socket.h, linux/net.h). */
 const AF_UNIX = 1;
@@ -25,7 +25,7 @@ export interface AbstractSocket {
  * addrlen 4 (Bun) and with 110 (Node) are two different names.
  */
 export function nodeAbstractAddress(name: string): Uint8Array {
-  const path = Buffer.from(name);
+  const path = utf8(name);
   if (path[0] !== 0) throw new Error(`not an abstract socket name (no leading NUL): ${name}`);
   if (path.length > UNIX_PATH_MAX) {
     throw new Error(`abstract socket name longer than ${UNIX_PATH_MAX} bytes: ${name.slice(1)}`);

@@ -5,6 +5,7 @@ import type { TcAction } from '../model.js';
 import {
   attributeMap,
   decode,
+  fromHex,
   parseAttributes,
   viewOf,
   LITTLE_ENDIAN,
@@ -83,7 +84,7 @@ export function cookieBytes(cookie: string): Uint8Array {
   if (!/^([0-9a-f]{2}){1,16}$/i.test(cookie)) {
     throw new Error(`a tc action cookie is 1 to ${TC_COOKIE_MAX_SIZE} bytes of hex: ${cookie}`);
   }
-  return Uint8Array.from(Buffer.from(cookie, 'hex'));
+  return fromHex(cookie);
 }
 
 /**

@@ -170,7 +170,10 @@ export function libc(): Libc {
     send: (fd, buffer, flags) => retrying(() => c.send(fd, buffer, buffer.length, flags), 'send'),
     recv: (fd, buffer, flags) => retrying(() => c.recv(fd, buffer, buffer.length, flags), 'recv'),
     close: (fd) => void check(c.close(fd), 'close'),
-    open: (path, flags) => retrying(() => c.open(Buffer.from(`${path}\0`), flags), `open(${path})`),
+    open: (path, flags) => {
+      const bytes = new TextEncoder().encode(`${path}\0`);
+      return retrying(() => c.open(bytes, flags), `open(${path})`);
+    },
     ioctl: (fd, request, argument, call) => check(c.ioctl(fd, request, argument), call),
     setns: (fd, nstype, call) => void check(c.setns(fd, nstype), call),
     unshare: (flags) => void check(c.unshare(flags), 'unshare'),

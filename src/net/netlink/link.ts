@@ -5,6 +5,7 @@ import {
   attributeMap,
   decode,
   encodeRequest,
+  fromHex,
   viewOf,
   LITTLE_ENDIAN,
   NLM_F_ACK,
@@ -103,13 +104,16 @@ export function deleteLinkRequest(link: LinkRef): Uint8Array {
   return encodeRequest(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, (e) => target(e, link));
 }
 
+/** The attributes of a link that the model reads. */
+const LINK_ATTRIBUTES = [IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINKINFO, IFLA_IFALIAS];
+
 /** A link of a dump (an RTM_NEWLINK message) in the model; undefined for other messages. */
 export function parseLink(message: NetlinkMessage): Link | undefined {
   if (message.type !== RTM_NEWLINK || message.payload.length < IFINFOMSG_LEN) return undefined;
   const view = viewOf(message.payload);
   const index = view.getInt32(4, LITTLE_ENDIAN);
   const flags = view.getUint32(8, LITTLE_ENDIAN);
-  const attrs = attributeMap(message.payload.subarray(IFINFOMSG_LEN));
+  const attrs = attributeMap(message.payload.subarray(IFINFOMSG_LEN), LINK_ATTRIBUTES);
   const info = attrs.get(IFLA_LINKINFO);
   const linkinfo = info ? attributeMap(info) : undefined;
   const kindData = linkinfo?.get(IFLA_INFO_KIND);
@@ -155,11 +159,13 @@ function parseTunInfo(data: Uint8Array): TunInfo | undefined {
 
 /** A hardware address as lowercase colon-separated hex ("" for none). */
 export function formatMac(address: Uint8Array): string {
-  return Array.from(address, (byte) => byte.toString(16).padStart(2, '0')).join(':');
+  let mac = '';
+  for (const byte of address) mac += (mac ? ':' : '') + (byte < 16 ? '0' : '') + byte.toString(16);
+  return mac;
 }
 
 /** `aa:bb:cc:dd:ee:ff` as bytes; throws on anything else. */
 export function parseMac(mac: string): Uint8Array {
   if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) throw new Error(`not a MAC address: ${mac}`);
-  return Uint8Array.from(mac.split(':'), (part) => parseInt(part, 16));
+  return fromHex(mac.replaceAll(':', ''));
 }

@@ -56,7 +56,10 @@ export function encodeTcmsg(e: Encoder, tcm: Tcmsg): void {
   e.u8(0).u8(0).u16(0).i32(tcm.ifindex).u32(tcm.handle).u32(tcm.parent).u32(tcm.info);
 }
 
-/** Reads struct tcmsg and the attributes after it. */
+/** The attributes of qdisc and filter messages that the model reads (not TCA_STATS*). */
+const TC_ATTRIBUTES = [TCA_KIND, TCA_OPTIONS, TCA_STAB, TCA_CHAIN];
+
+/** Reads struct tcmsg and the attributes after it (those of TC_ATTRIBUTES). */
 export function parseTcmsg(message: NetlinkMessage): Tcmsg & { attrs: Map<number, Uint8Array> } {
   const view = viewOf(message.payload);
   return {
@@ -64,7 +67,7 @@ export function parseTcmsg(message: NetlinkMessage): Tcmsg & { attrs: Map<number
     handle: view.getUint32(8, LITTLE_ENDIAN),
     parent: view.getUint32(12, LITTLE_ENDIAN),
     info: view.getUint32(16, LITTLE_ENDIAN),
-    attrs: attributeMap(message.payload.subarray(TCMSG_LEN)),
+    attrs: attributeMap(message.payload.subarray(TCMSG_LEN), TC_ATTRIBUTES),
   };
 }
 
@@ -129,7 +132,7 @@ export function addIngressQdiscRequest(ifindex: number, mark: number): Uint8Arra
             .u32(table.mtu)
             .u32(table.data.length), // tsize
       );
-      nest.attr(TCA_STAB_DATA, (data) => table.data.forEach((size) => data.u16(size)));
+      nest.attrBytes(TCA_STAB_DATA, table.bytes);
     });
   });
 }
@@ -148,8 +151,14 @@ export interface SizeTable {
   sizeLog: number;
   cellAlign: number;
   mtu: number;
-  data: number[];
+  /** The slots (u16, host order, as TCA_STAB_DATA carries them). */
+  data: Uint16Array;
+  /** `data` as TCA_STAB_DATA's payload. */
+  bytes: Uint8Array;
 }
+
+/** Tables already computed, by mpu: a plugin adds two qdiscs with the same mark. */
+const TABLES = new Map<number, SizeTable>();
 
 /**
  * The size table iproute2's tc_calc_size_table builds for `stab mpu MPU` on an ethernet-like
@@ -158,15 +167,22 @@ export interface SizeTable {
  * every slot in a u16, cell_align -1. Sending the same table as tc makes `tc -d qdisc show`
  * print the same `mtu 2047 tsize 512` whichever backend added the qdisc.
  */
-export function sizeTable(mpu: number, mtu = 2047, tsize = 512): SizeTable {
+export function sizeTable(mpu: number): SizeTable {
+  let table = TABLES.get(mpu);
+  if (!table) TABLES.set(mpu, (table = computeSizeTable(mpu, 2047, 512)));
+  return table;
+}
+
+function computeSizeTable(mpu: number, mtu: number, tsize: number): SizeTable {
   let cellLog = 0;
   while (mtu >>> cellLog > tsize - 1) cellLog++;
-  for (let sizeLog = 0; ; sizeLog++) {
-    const data: number[] = [];
-    for (let i = 0; i < tsize; i++) data.push(Math.max((i + 1) << cellLog, mpu) / 2 ** sizeLog);
-    const floored = data.map(Math.floor);
-    if (floored.every((size) => size <= 0xffff)) {
-      return { cellLog, sizeLog, cellAlign: -1, mtu, data: floored };
-    }
+  // The largest slot is max(tsize << cell_log, mpu): size_log makes it fit a u16.
+  const largest = Math.max(tsize * 2 ** cellLog, mpu);
+  let sizeLog = 0;
+  while (Math.floor(largest / 2 ** sizeLog) > 0xffff) sizeLog++;
+  const data = new Uint16Array(tsize);
+  for (let i = 0; i < tsize; i++) {
+    data[i] = Math.floor(Math.max((i + 1) * 2 ** cellLog, mpu) / 2 ** sizeLog);
   }
+  return { cellLog, sizeLog, cellAlign: -1, mtu, data, bytes: new Uint8Array(data.buffer) };
 }

@@ -1,7 +1,7 @@
 // The tun/tap character device (linux/if_tun.h): a new tap attached to an fd of /dev/net/tun,
 // its owner and group, and the persist flag that lets it outlive the fd.
 import { libc } from './libc.js';
-import { LITTLE_ENDIAN } from './wire.js';
+import { utf8, LITTLE_ENDIAN } from './wire.js';
 
 /** TUNSETIFF flags (linux/if_tun.h). */
 export const IFF_TAP = 0x0002;
@@ -37,7 +37,7 @@ export interface TapSpec {
 
 /** struct ifreq for TUNSETIFF: the name, NUL-padded, and ifr_flags (host order short). */
 export function tunIfreq(name: string, flags: number): Uint8Array {
-  const bytes = Buffer.from(name);
+  const bytes = utf8(name);
   if (bytes.length === 0 || bytes.length >= IFNAMSIZ || bytes.includes(0)) {
     throw new Error(`not a device name (1 to ${IFNAMSIZ - 1} bytes): ${JSON.stringify(name)}`);
   }
