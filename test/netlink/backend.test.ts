@@ -409,6 +409,13 @@ describe.skipIf(noNetlinkTier)('netlink backend on real namespaces', () => {
     expect(noFilter.error).toMatchObject({ errno: 'ENOENT' });
     expect(noFilter.error.detail.length).toBeGreaterThan(0);
 
+    // A tap whose configuration fails goes with our fd: never left without its alias.
+    const tooBig = await apply([{ ...(tap as object), name: 'tapbig', mtu: 70000 } as Change]);
+    expect(tooBig.error).toMatchObject({ errno: 'EINVAL' });
+    expect(tooBig.error.operation).toMatch(/^ip link set dev tapbig mtu 70000 address /);
+    expect(tooBig.error.detail).toMatch(/mtu/i); // the kernel's message
+    expect(await ipLink(p.ns, 'tapbig')).toBeUndefined();
+
     const noNs = await drive('read', '/run/netns/ut-no-such-namespace');
     expect(noNs.error).toMatchObject({
       errno: 'ENOENT',
@@ -450,6 +457,9 @@ describe.skipIf(noNetlinkTier)('netlink backend on real namespaces', () => {
   });
 
   test('probe: every step passes, and its namespace is gone with its fds or its process', async () => {
+    expect(await drive('requirements')).toEqual([
+      { name: 'netlink', ok: true, detail: 'opened a NETLINK_ROUTE socket' },
+    ]);
     expect(await drive('probe')).toEqual({ ok: true });
 
     const fds = await drive('probe-fds');

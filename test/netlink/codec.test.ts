@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Change } from '../../src/net/changes.js';
 import { nodeAbstractAddress } from '../../src/net/netlink/abstract-socket.js';
+import { createNetlinkBackend } from '../../src/net/netlink/backend.js';
 import { controlName, cookieBytes } from '../../src/net/netlink/actions.js';
 import {
   addMatchAllRequest,
@@ -336,6 +337,20 @@ describe('captured kernel dumps decode into the model iproute2 shows', () => {
     const parsed = parseMessages(twice);
     expect(parsed).toHaveLength(2);
     expect(parseDone(parsed[1]!)).toEqual({ errno: 0, message: undefined, seq: 5 });
+  });
+});
+
+describe('under Node (no bun:ffi)', () => {
+  it('the backend imports, and says what it needs instead of failing oddly', async () => {
+    const backend = createNetlinkBackend({ timeoutMs: 100 });
+    const [requirement] = backend.requirements();
+    expect(requirement).toMatchObject({ name: 'netlink', ok: false });
+    expect(requirement!.detail).toMatch(/bun:ffi/);
+    await expect(backend.read('/run/netns/x')).rejects.toMatchObject({
+      name: 'NetError',
+      operation: 'nsenter --net=/run/netns/x',
+      detail: expect.stringMatching(/bun:ffi/),
+    });
   });
 });
 

@@ -3,14 +3,13 @@
 import type { Change } from '../changes.js';
 import { NetError } from '../errors.js';
 import { addRedirectRequest, deleteFilterRequest, deletePriorityRequest } from './filter.js';
-import { SysError } from './libc.js';
+import { libc, SysError } from './libc.js';
 import { deleteLinkRequest, getLinkRequest, parseLink, setLinkRequest } from './link.js';
 import type { NamespaceHandle } from './namespace.js';
 import { shellCommands } from './shell.js';
 import type { RouteSocket } from './socket.js';
 import { addIngressQdiscRequest, deleteIngressQdiscRequest } from './tc.js';
 import { createTap, openTun, persistTap } from './tun.js';
-import { libc } from './libc.js';
 
 /** The points of create-tap between which a test may stop (and kill) the process. */
 export type TapStep = 'created' | 'configured' | 'persistent';
@@ -36,10 +35,10 @@ export class ChangeApplier {
    * Applies `changes` in order, one request (and its ack) at a time, and stops at the first
    * failure (a NetError): nothing after it is sent.
    *
-   * Why not batch (several requests in one datagram, RouteSocket.requestAll): measured here,
-   * two redirects cost the same 0.035 ms either way (the kernel's work dominates; one
-   * send/recv pair is ~2 µs), and the kernel carries on with a datagram's later requests after
-   * one fails, which would break "nothing after the first failure".
+   * Why not batch (several requests in one datagram, RouteSocket.requestAll): measured here
+   * (test/netlink/bench.ts), two redirects take the same ~0.04 ms either way, the kernel's
+   * work dominating; and the kernel carries on with a datagram's later requests after one
+   * fails (netlink_rcv_skb), which would break "nothing after the first failure".
    */
   apply(changes: Change[]): void {
     for (const change of changes) this.applyOne(change);

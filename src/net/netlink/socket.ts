@@ -68,10 +68,9 @@ export class RouteSocket {
       c.setsockopt(this.fd, SOL_NETLINK, NETLINK_CAP_ACK, one, 'setsockopt(NETLINK_CAP_ACK)');
       c.setsockopt(this.fd, SOL_NETLINK, NETLINK_EXT_ACK, one, 'setsockopt(NETLINK_EXT_ACK)');
       if (timeoutMs > 0) {
-        const timeval = new BigInt64Array([
-          BigInt(Math.floor(timeoutMs / 1000)),
-          BigInt((timeoutMs % 1000) * 1000),
-        ]);
+        // struct timeval { long tv_sec; long tv_usec; } (64-bit longs on 64-bit Linux).
+        const usec = Math.ceil(timeoutMs * 1000);
+        const timeval = new BigInt64Array([BigInt(Math.floor(usec / 1e6)), BigInt(usec % 1e6)]);
         c.setsockopt(
           this.fd,
           SOL_SOCKET,
