@@ -37,7 +37,6 @@ export const INGRESS_FILTER_PARENT = 0xfffffff2;
 export const TCA_KIND = 1;
 export const TCA_OPTIONS = 2;
 export const TCA_STAB = 8;
-export const TCA_CHAIN = 11;
 /** TCA_STAB's nest (linux/pkt_sched.h): struct tc_sizespec, then the u16 table itself. */
 export const TCA_STAB_BASE = 1;
 export const TCA_STAB_DATA = 2;
@@ -57,7 +56,7 @@ export function encodeTcmsg(e: Encoder, tcm: Tcmsg): void {
 }
 
 /** The attributes of qdisc and filter messages that the model reads (not TCA_STATS*). */
-const TC_ATTRIBUTES = [TCA_KIND, TCA_OPTIONS, TCA_STAB, TCA_CHAIN];
+const TC_ATTRIBUTES = [TCA_KIND, TCA_OPTIONS, TCA_STAB];
 
 /** Reads struct tcmsg and the attributes after it (those of TC_ATTRIBUTES). */
 export function parseTcmsg(message: NetlinkMessage): Tcmsg & { attrs: Map<number, Uint8Array> } {
