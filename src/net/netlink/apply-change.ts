@@ -7,7 +7,7 @@ import { libc, SysError } from './libc.js';
 import { deleteLinkRequest, getLinkRequest, parseLink, setLinkRequest } from './link.js';
 import type { NamespaceHandle } from './namespace.js';
 import { shellCommands } from './shell.js';
-import type { RouteSocket } from './socket.js';
+import { named, type Operation, type RouteSocket } from './socket.js';
 import { addIngressQdiscRequest, deleteIngressQdiscRequest } from './tc.js';
 import { createTap, openTun, persistTap } from './tun.js';
 
@@ -45,7 +45,7 @@ export class ChangeApplier {
   }
 
   private applyOne(change: Change): void {
-    const [operation] = shellCommands(change) as [string];
+    const operation = () => shellCommands(change)[0]!;
     switch (change.op) {
       case 'create-tap':
         return this.createTap(change);
@@ -103,7 +103,8 @@ export class ChangeApplier {
    * on its own.
    */
   private createTap(change: Extract<Change, { op: 'create-tap' }>): void {
-    const [tuntap, linkSet] = shellCommands(change) as [string, string];
+    const tuntap = () => shellCommands(change)[0]!;
+    const linkSet = () => shellCommands(change)[1]!;
     const fd = this.tun(tuntap, () => this.ns.run(openTun), change.name);
     try {
       this.tun(tuntap, () => createTap(fd, change), change.name);
@@ -124,7 +125,7 @@ export class ChangeApplier {
   }
 
   /** Runs a tun call; its SysError becomes a NetError of `operation`. */
-  private tun<T>(operation: string, call: () => T, name: string): T {
+  private tun<T>(operation: Operation, call: () => T, name: string): T {
     try {
       return call();
     } catch (error) {
@@ -133,7 +134,7 @@ export class ChangeApplier {
       // reported as EEXIST, what a netlink create says, and what the change means.
       const exists = error.call === 'ioctl(TUNSETIFF)' && error.code === 'EBUSY';
       throw new NetError({
-        operation,
+        operation: named(operation),
         netns: this.socket.netns,
         errno: exists ? 'EEXIST' : error.code,
         detail: exists ? `${error.message}: a device named ${name} exists` : error.message,
@@ -142,7 +143,7 @@ export class ChangeApplier {
   }
 
   /** The ifindex of `name` (RTM_GETLINK by name); ENODEV as a NetError of `operation`. */
-  private index(name: string, operation: string): number {
+  private index(name: string, operation: Operation): number {
     const known = this.indexes.get(name);
     if (known !== undefined) return known;
     let index: number | undefined;
@@ -152,7 +153,7 @@ export class ChangeApplier {
       // The kernel gives no message for an unknown name; say what tc says.
       if (error instanceof NetError && error.errno === 'ENODEV') {
         throw new NetError({
-          operation,
+          operation: error.operation,
           netns: error.netns,
           errno: 'ENODEV',
           detail: `Cannot find device "${name}"`,
@@ -162,7 +163,7 @@ export class ChangeApplier {
     }
     if (index === undefined) {
       throw new NetError({
-        operation,
+        operation: named(operation),
         netns: this.socket.netns,
         detail: `no link in the answer for ${name}`,
       });

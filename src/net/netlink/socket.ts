@@ -33,10 +33,20 @@ const RECEIVE_BUFFER = 64 * 1024;
 /** A dump whose objects changed while it ran is done again, this many times at most. */
 const DUMP_ATTEMPTS = 3;
 
+/**
+ * What a request is reported as when it fails: its shell equivalent, or a function making it
+ * (rendering costs ~0.2 ms per call in a cold process, so it is done only for a failure).
+ */
+export type Operation = string | (() => string);
+
+/** The text of an operation. */
+export const named = (operation: Operation): string =>
+  typeof operation === 'string' ? operation : operation();
+
 /** One request of a batch: its bytes and the shell equivalent its failure is reported as. */
 export interface Request {
   bytes: Uint8Array;
-  operation: string;
+  operation: Operation;
 }
 
 /**
@@ -86,7 +96,7 @@ export class RouteSocket {
   }
 
   /** Sends one request that the kernel acknowledges (NLM_F_ACK); throws its NetError. */
-  request(bytes: Uint8Array, operation: string): void {
+  request(bytes: Uint8Array, operation: Operation): void {
     const error = this.requestAll([{ bytes, operation }])[0];
     if (error) throw error;
   }
@@ -115,7 +125,7 @@ export class RouteSocket {
   }
 
   /** A GET of one object (no dump): its one reply message. */
-  query(bytes: Uint8Array, operation: string): NetlinkMessage {
+  query(bytes: Uint8Array, operation: Operation): NetlinkMessage {
     const seq = this.number(bytes);
     this.send(bytes, operation);
     for (;;) {
@@ -129,13 +139,13 @@ export class RouteSocket {
   }
 
   /** A dump (NLM_F_DUMP): every message up to NLMSG_DONE, done again if it was interrupted. */
-  dump(bytes: Uint8Array, operation: string): NetlinkMessage[] {
+  dump(bytes: Uint8Array, operation: Operation): NetlinkMessage[] {
     for (let attempt = 1; ; attempt++) {
       const { messages, interrupted } = this.dumpOnce(bytes, operation);
       if (!interrupted) return messages;
       if (attempt >= DUMP_ATTEMPTS) {
         throw new NetError({
-          operation,
+          operation: named(operation),
           netns: this.netns,
           errno: 'EAGAIN',
           detail: `the dump was interrupted by changes ${attempt} times (NLM_F_DUMP_INTR)`,
@@ -144,7 +154,7 @@ export class RouteSocket {
     }
   }
 
-  private dumpOnce(bytes: Uint8Array, operation: string) {
+  private dumpOnce(bytes: Uint8Array, operation: Operation) {
     const seq = this.number(bytes);
     this.send(bytes, operation);
     const messages: NetlinkMessage[] = [];
@@ -160,7 +170,7 @@ export class RouteSocket {
         }
         if (message.type === NLMSG_OVERRUN) {
           throw new NetError({
-            operation,
+            operation: named(operation),
             netns: this.netns,
             errno: 'ENOBUFS',
             detail: 'NLMSG_OVERRUN',
@@ -185,14 +195,18 @@ export class RouteSocket {
     return this.seq;
   }
 
-  private send(bytes: Uint8Array, operation: string): void {
+  private send(bytes: Uint8Array, operation: Operation): void {
     if (this.fd < 0 || this.broken) {
-      throw new NetError({ operation, netns: this.netns, detail: 'the netlink socket is closed' });
+      throw new NetError({
+        operation: named(operation),
+        netns: this.netns,
+        detail: 'the netlink socket is closed',
+      });
     }
     const sent = this.sys(operation, () => libc().send(this.fd, bytes, 0));
     if (sent !== bytes.length) {
       throw new NetError({
-        operation,
+        operation: named(operation),
         netns: this.netns,
         detail: `sent ${sent} of ${bytes.length} bytes`,
       });
@@ -200,11 +214,11 @@ export class RouteSocket {
   }
 
   /** One datagram's messages (copied: the buffer is reused). */
-  private receive(operation: string): NetlinkMessage[] {
+  private receive(operation: Operation): NetlinkMessage[] {
     const length = this.sys(operation, () => libc().recv(this.fd, this.buffer, MSG_TRUNC));
     if (length > this.buffer.length) {
       throw new NetError({
-        operation,
+        operation: named(operation),
         netns: this.netns,
         errno: 'EMSGSIZE',
         detail: `a ${length}-byte reply was truncated`,
@@ -214,7 +228,7 @@ export class RouteSocket {
   }
 
   /** Runs a libc call; its SysError becomes this socket's NetError (EAGAIN: the timeout). */
-  private sys(operation: string, call: () => number): number {
+  private sys(operation: Operation, call: () => number): number {
     try {
       return call();
     } catch (error) {
@@ -222,35 +236,40 @@ export class RouteSocket {
     }
   }
 
-  private failure(operation: string, error: unknown): unknown {
+  private failure(operation: Operation, error: unknown): unknown {
     if (!(error instanceof SysError)) return error;
     if (error.code === 'EAGAIN') {
       this.broken = true;
       return new NetError({
-        operation,
+        operation: named(operation),
         netns: this.netns,
         timedOut: true,
         detail: `no answer from the kernel within ${this.timeoutMs} ms`,
       });
     }
-    return new NetError({ operation, netns: this.netns, errno: error.code, detail: error.message });
+    return new NetError({
+      operation: named(operation),
+      netns: this.netns,
+      errno: error.code,
+      detail: error.message,
+    });
   }
 
   /** The NetError of a kernel NLMSG_ERROR: errno's name, and the extended ack or strerror. */
-  private kernelError(operation: string, reply: ErrorReply): NetError {
+  private kernelError(operation: Operation, reply: ErrorReply): NetError {
     return netlinkError(operation, this.netns, reply.errno, reply.message);
   }
 }
 
 /** The NetError of an errno the kernel answered a request with (and its extack message). */
 export function netlinkError(
-  operation: string,
+  operation: Operation,
   netns: string,
   errno: number,
   message: string | undefined,
 ): NetError {
   return new NetError({
-    operation,
+    operation: named(operation),
     netns,
     errno: errnoName(errno),
     detail: message ?? libc().strerror(errno),

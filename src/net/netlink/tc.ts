@@ -180,8 +180,9 @@ function computeSizeTable(mpu: number, mtu: number, tsize: number): SizeTable {
   let sizeLog = 0;
   while (Math.floor(largest / 2 ** sizeLog) > 0xffff) sizeLog++;
   const data = new Uint16Array(tsize);
-  for (let i = 0; i < tsize; i++) {
-    data[i] = Math.floor(Math.max((i + 1) * 2 ** cellLog, mpu) / 2 ** sizeLog);
-  }
+  // Slots i with (i + 1) << cell_log <= mpu all hold mpu (all of them for a mark above 2048).
+  const atMpu = Math.min(tsize, Math.floor(mpu / 2 ** cellLog));
+  data.fill(Math.floor(mpu / 2 ** sizeLog), 0, atMpu);
+  for (let i = atMpu; i < tsize; i++) data[i] = Math.floor(((i + 1) * 2 ** cellLog) / 2 ** sizeLog);
   return { cellLog, sizeLog, cellAlign: -1, mtu, data, bytes: new Uint8Array(data.buffer) };
 }
