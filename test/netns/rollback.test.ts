@@ -20,7 +20,6 @@ const FRESH_POD_FAULTS: Array<[Fault, string]> = [
   [{ tool: 'ip', call: 2, line: 1 }, 'ip tuntap add dev tap0_urunc'],
   [{ tool: 'ip', call: 2, line: 2 }, 'ip link set dev tap0_urunc'],
   [{ tool: 'tc', call: 2, line: 1 }, 'tc qdisc add dev eth0 handle ffff: stab mpu'],
-  ,
   [{ tool: 'tc', call: 2, line: 2 }, 'tc filter add dev eth0 ingress'],
   [{ tool: 'tc', call: 2, line: 3 }, 'tc qdisc add dev tap0_urunc handle ffff: stab mpu'],
   [{ tool: 'tc', call: 2, line: 4 }, 'tc filter add dev tap0_urunc ingress'],
