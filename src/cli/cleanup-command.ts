@@ -1,8 +1,8 @@
 // `urunc-tap cleanup`: remove what urunc-tap made in a namespace a runtime left behind.
-import { createRunner } from '../net/exec.js';
+import { describeChange } from '../net/changes.js';
+import { DEFAULT_TIMEOUT_MS } from '../plugin/config.js';
 import { cleanup, type CleanupScope } from '../plugin/cleanup.js';
-import { opFields } from '../plugin/op-fields.js';
-import { describe } from '../plugin/ops.js';
+import type { Platform } from '../plugin/platform.js';
 import { ExitCode } from './exit-codes.js';
 import { namespacePath } from './namespace-arg.js';
 
@@ -14,19 +14,30 @@ export interface CleanupOptions extends CleanupScope {
 }
 
 /** Plans and applies the cleanup; prints what it removed (or would, with --dry-run). */
-export async function runCleanup(options: CleanupOptions): Promise<number> {
+export async function runCleanup(platform: Platform, options: CleanupOptions): Promise<number> {
   const netns = namespacePath(options.netns);
   const scope = { tap: options.tap, ifname: options.ifname };
-  const { ops } = await cleanup(createRunner(), netns, scope, options.dryRun);
+  const backend = platform.backend({ timeoutMs: DEFAULT_TIMEOUT_MS });
+  const changes = (await cleanup(backend, netns, scope, options.dryRun)).map((change) => ({
+    op: change.op,
+    ...describeChange(change),
+  }));
   if (options.json) {
-    const changes = ops.map((op) => ({ ...opFields(op), description: describe(op) }));
-    console.log(JSON.stringify({ netns, dryRun: options.dryRun, changes }, null, 2));
-  } else if (ops.length === 0) {
+    const shown = changes.map(({ op, change, object, text }) => ({
+      op,
+      change,
+      object,
+      description: text,
+    }));
+    console.log(JSON.stringify({ netns, dryRun: options.dryRun, changes: shown }, null, 2));
+  } else if (changes.length === 0) {
     console.log(`${netns}: nothing of urunc-tap's to remove`);
   } else {
     const verb = options.dryRun ? 'would remove' : 'removed';
-    console.log(`${netns}: ${verb} ${ops.length} ${ops.length === 1 ? 'object' : 'objects'}:`);
-    for (const op of ops) console.log(`  ${opFields(op).object}`);
+    console.log(
+      `${netns}: ${verb} ${changes.length} ${changes.length === 1 ? 'object' : 'objects'}:`,
+    );
+    for (const change of changes) console.log(`  ${change.object}`);
   }
   return ExitCode.Ok;
 }

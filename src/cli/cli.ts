@@ -3,6 +3,7 @@
 import yargs, { type Argv } from 'yargs';
 import { SUPPORTED_VERSIONS } from '../cni/versions.js';
 import { packageVersion } from './bundle.js';
+import type { Platform } from '../plugin/platform.js';
 import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
 
 const EPILOG = [
@@ -17,11 +18,11 @@ const EPILOG = [
 class UsageError extends Error {}
 
 /** --netns, --tap and --ifname, shared by inspect and cleanup. */
-function namespaceOptions(args: Argv) {
+function namespaceOptions(args: Argv, netnsRequired = true) {
   return args
     .option('netns', {
       type: 'string',
-      demandOption: true,
+      demandOption: netnsRequired,
       describe:
         'The pod namespace: a path (/run/netns/NAME, /proc/PID/ns/net) or a name in /run/netns',
     })
@@ -31,7 +32,7 @@ function namespaceOptions(args: Argv) {
 }
 
 /** Parses operator arguments and runs the chosen command; resolves to the exit code. */
-export async function runCli(argv: string[]): Promise<number> {
+export async function runCli(argv: string[], platform: Platform): Promise<number> {
   let exitCode: number = ExitCode.Ok;
   const version = packageVersion();
   try {
@@ -42,10 +43,19 @@ export async function runCli(argv: string[]): Promise<number> {
       )
       .command(
         'inspect',
-        'Show the tap, qdiscs and filters of a pod namespace, and a verdict: healthy, black-hole, broken, orphaned-tap, foreign-filters or clean (exit 3 unless healthy or clean)',
-        namespaceOptions,
+        'Show the tap, qdiscs and filters of a pod namespace (--netns), or one line for every namespace of the node holding urunc-tap taps (--all), with a verdict: healthy, waiting-for-vmm, black-hole, shadowed, broken, orphaned-tap, foreign-filters or clean (exit 3 on a problem)',
+        (args) =>
+          namespaceOptions(args, false)
+            .option('all', {
+              type: 'boolean',
+              default: false,
+              describe: 'Every namespace of this node that holds a tap of urunc-tap',
+            })
+            .check((argv) =>
+              argv.all === (argv.netns !== undefined) ? 'Give either --netns PATH or --all.' : true,
+            ),
         async (args) => {
-          exitCode = await (await import('./inspect-command.js')).runInspect(args);
+          exitCode = await (await import('./inspect-command.js')).runInspect(platform, args);
         },
       )
       .command(
@@ -58,7 +68,12 @@ export async function runCli(argv: string[]): Promise<number> {
             describe: 'Only print what would be removed',
           }),
         async (args) => {
-          exitCode = await (await import('./cleanup-command.js')).runCleanup(args);
+          exitCode = await (
+            await import('./cleanup-command.js')
+          ).runCleanup(platform, {
+            ...args,
+            netns: args.netns!,
+          });
         },
       )
       .command(
@@ -71,7 +86,7 @@ export async function runCli(argv: string[]): Promise<number> {
             describe: 'Print JSON (stable fields)',
           }),
         async (args) => {
-          exitCode = await (await import('./doctor-command.js')).runDoctor(args);
+          exitCode = await (await import('./doctor-command.js')).runDoctor(platform, args);
         },
       )
       .command(
@@ -117,7 +132,12 @@ export async function runCli(argv: string[]): Promise<number> {
       .wrap(Math.min(100, process.stdout.columns ?? 100))
       .fail((message, error) => {
         // Throwing stops yargs here; otherwise it would go on and run the command.
-        throw error ?? new UsageError(message);
+        // yargs's own errors (a failed .check, say) are usage errors too; a handler's are not.
+        // (a failing .check comes back a second time with its message as the "error").
+        if (error instanceof Error && !(error instanceof UsageError) && error.name !== 'YError') {
+          throw error;
+        }
+        throw new UsageError(message || String(error));
       })
       .parseAsync();
   } catch (error) {

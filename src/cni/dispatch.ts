@@ -1,14 +1,9 @@
 // The CNI protocol around the verbs: env, stdin, version negotiation, output and errors.
 // I/O is injected so every path is testable with buffers and no process (like skel in Go).
-import { readCommand, readEnv, type CniEnv, type Getenv } from './env.js';
-import { CniError, ErrorCode, toCniError } from './errors.js';
-import {
-  isNetworkCommand,
-  runNetworkVerb,
-  type GcRequest,
-  type NetworkRequest,
-} from './network-verbs.js';
-import type { CniResult } from './result.js';
+import { readCommand, readEnv, type CniEnv } from './env.js';
+import { CniError, ErrorCode, configError, toCniError } from './errors.js';
+import { isNetworkCommand, runNetworkVerb } from './network-verbs.js';
+import type { CniIo, CniPlugin, VerbRequest } from './plugin-api.js';
 import {
   isSupportedVersion,
   LATEST_VERSION,
@@ -16,31 +11,6 @@ import {
   versionAtLeast,
   type CniVersion,
 } from './versions.js';
-
-/** What a plugin process reads and writes. */
-export interface CniIo {
-  getenv: Getenv;
-  readStdin(): Promise<Buffer>;
-  writeStdout(text: string): void;
-}
-
-/** One call of a verb: validated env, the negotiated version and the raw config object. */
-export interface VerbRequest {
-  env: CniEnv;
-  version: CniVersion;
-  config: Record<string, unknown>;
-}
-
-/** The verbs a plugin implements; errors are thrown (CniError or anything, made Internal). */
-export interface CniPlugin {
-  add(request: VerbRequest): Promise<CniResult>;
-  del(request: VerbRequest): Promise<void>;
-  check(request: VerbRequest): Promise<void>;
-  /** CNI 1.1 STATUS: resolves when ready for ADD; throws (code 50) otherwise. */
-  status?(request: NetworkRequest): Promise<void>;
-  /** CNI 1.1 GC: removes what belongs to attachments not in `validAttachments`. */
-  gc?(request: GcRequest): Promise<void>;
-}
 
 /** What happened, for the caller's log line. */
 export interface DispatchOutcome {
@@ -50,14 +20,20 @@ export interface DispatchOutcome {
   /** The decoded network configuration, when stdin held one. */
   config?: Record<string, unknown>;
   error?: CniError;
+  /** What the protocol layer could not use and ignored (DEL only), for the log. */
+  warnings: string[];
 }
 
+/** The plugin, or a loader of it: VERSION answers without loading any networking code. */
+export type PluginSource = CniPlugin | (() => Promise<CniPlugin>);
+
 /** Runs one CNI invocation end to end and returns the process exit code. */
-export async function dispatch(io: CniIo, plugin: CniPlugin): Promise<DispatchOutcome> {
+export async function dispatch(io: CniIo, source: PluginSource): Promise<DispatchOutcome> {
   let version: CniVersion = LATEST_VERSION;
   let command: string | undefined;
   let env: CniEnv | undefined;
   let config: Record<string, unknown> | undefined;
+  const warnings: string[] = [];
   try {
     command = readCommand(io.getenv);
     const stdin = await io.readStdin();
@@ -66,13 +42,23 @@ export async function dispatch(io: CniIo, plugin: CniPlugin): Promise<DispatchOu
       io.writeStdout(
         JSON.stringify({ cniVersion: version, supportedVersions: SUPPORTED_VERSIONS }),
       );
-      return { exitCode: 0, command };
+      return { exitCode: 0, command, warnings };
     }
     config = decodeConfig(stdin);
-    version = negotiateVersion(config.cniVersion);
+    if (command === 'DEL') {
+      // DEL needs no version: it prints nothing on success. An unusable one is logged, not refused.
+      const problem = versionProblem(config.cniVersion);
+      if (problem) warnings.push(`${problem.message}; deleting anyway`);
+      else version = config.cniVersion as CniVersion;
+    } else {
+      const problem = versionProblem(config.cniVersion);
+      if (problem) throw problem;
+      version = config.cniVersion as CniVersion;
+    }
+    const plugin = typeof source === 'function' ? await source() : source;
     if (isNetworkCommand(command)) {
-      await runNetworkVerb(command, io.getenv, version, config, plugin);
-      return { exitCode: 0, command, config };
+      await runNetworkVerb(command, version, config, plugin);
+      return { exitCode: 0, command, config, warnings };
     }
     env = readEnv(io.getenv, command as CniEnv['command']);
     const request: VerbRequest = { env, version, config };
@@ -90,7 +76,7 @@ export async function dispatch(io: CniIo, plugin: CniPlugin): Promise<DispatchOu
       }
       await plugin.check(request);
     }
-    return { exitCode: 0, command, env, config };
+    return { exitCode: 0, command, env, config, warnings };
   } catch (thrown) {
     const error = toCniError(thrown);
     const body: Record<string, unknown> = {
@@ -100,7 +86,7 @@ export async function dispatch(io: CniIo, plugin: CniPlugin): Promise<DispatchOu
     };
     if (error.details) body.details = error.details;
     io.writeStdout(JSON.stringify(body));
-    return { exitCode: 1, command, env, config, error };
+    return { exitCode: 1, command, env, config, error, warnings };
   }
 }
 
@@ -154,24 +140,19 @@ function jsonDepth(text: string): number {
   return deepest;
 }
 
-/** The config's cniVersion, which all output must use (CNI spec, "Version"). */
-function negotiateVersion(cniVersion: unknown): CniVersion {
-  if (cniVersion === undefined) {
-    throw new CniError(ErrorCode.InvalidNetworkConfig, 'config key "cniVersion" is missing');
-  }
+/** Why the config's cniVersion, which all output must use (CNI spec, "Version"), is unusable. */
+function versionProblem(cniVersion: unknown): CniError | undefined {
+  if (cniVersion === undefined) return configError('cniVersion', 'is missing');
   if (typeof cniVersion !== 'string') {
-    throw new CniError(
-      ErrorCode.InvalidNetworkConfig,
-      `config key "cniVersion" must be a string, got ${JSON.stringify(cniVersion)}`,
-    );
+    return configError('cniVersion', `must be a string, got ${JSON.stringify(cniVersion)}`);
   }
   if (!isSupportedVersion(cniVersion)) {
-    throw new CniError(
+    return new CniError(
       ErrorCode.IncompatibleVersion,
       `cniVersion "${cniVersion}" is not supported; supported: ${SUPPORTED_VERSIONS.join(', ')}`,
     );
   }
-  return cniVersion;
+  return undefined;
 }
 
 /** VERSION answers in the version asked for when we speak it, else in the newest. */

@@ -44,3 +44,14 @@ export function toCniError(error: unknown): CniError {
   const stack = error instanceof Error && error.stack ? error.stack : '';
   return new CniError(ErrorCode.Internal, `internal error: ${message}`, stack, { cause: error });
 }
+
+/** Code 4: a CNI_* variable (or a CNI_ARGS key) is missing or invalid; the message names it. */
+export function envError(variable: string, problem: string): CniError {
+  const which = variable.startsWith('CNI_ARGS') ? 'CNI_ARGS' : variable;
+  return new CniError(ErrorCode.InvalidEnvironment, `${variable} ${problem}`, `variable: ${which}`);
+}
+
+/** Code 7: a config key is missing or invalid; the message names the key. */
+export function configError(key: string, problem: string): CniError {
+  return new CniError(ErrorCode.InvalidNetworkConfig, `config key "${key}" ${problem}`);
+}

@@ -1,6 +1,5 @@
 // The attachments a GC must keep: `cni.dev/valid-attachments` (CNI spec 1.1, "GC").
-import { CniError, ErrorCode } from './errors.js';
-import { printable } from './env.js';
+import { configError } from './errors.js';
 
 /** One attachment the runtime still uses, as (container ID, interface name). */
 export interface GcAttachment {
@@ -22,22 +21,18 @@ export function readValidAttachments(config: Record<string, unknown>): GcAttachm
   const key = config[KEY] !== undefined ? KEY : DRAFT_KEY;
   const raw = config[key];
   if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) throw invalid(key, 'must be an array of {containerID, ifname}');
+  if (!Array.isArray(raw)) throw configError(key, 'must be an array of {containerID, ifname}');
   return raw.map((entry: unknown, i) => {
     const { containerID, ifname } = (entry ?? {}) as Record<string, unknown>;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      throw invalid(`${key}[${i}]`, 'must be an object {containerID, ifname}');
+      throw configError(`${key}[${i}]`, 'must be an object {containerID, ifname}');
     }
     if (typeof containerID !== 'string' || containerID === '') {
-      throw invalid(`${key}[${i}].containerID`, 'must be a non-empty string');
+      throw configError(`${key}[${i}].containerID`, 'must be a non-empty string');
     }
     if (typeof ifname !== 'string' || ifname === '') {
-      throw invalid(`${key}[${i}].ifname`, 'must be a non-empty string');
+      throw configError(`${key}[${i}].ifname`, 'must be a non-empty string');
     }
     return { containerId: containerID, ifname };
   });
-}
-
-function invalid(key: string, problem: string): CniError {
-  return new CniError(ErrorCode.InvalidNetworkConfig, `config key "${printable(key)}" ${problem}`);
 }

@@ -1,12 +1,19 @@
-// The verb log (config keys `logFile`, `logLevel`): JSON lines appended to a file, never
-// stdout, and never a reason for a verb to fail.
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+// The verb log (config keys `logFile`, `logLevel`): JSON lines appended to a file in one
+// directory, never stdout, and never a reason for a verb to fail.
+import { closeSync, constants, lstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 
 /** Levels, most severe first; a configured level keeps itself and everything above it. */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+
+/**
+ * The only directory log files may be in. Whoever can write a network config (a Multus
+ * NetworkAttachmentDefinition is often writable by tenants) chooses `logFile`, and the plugin
+ * runs as root: anywhere else it would let them create directories and append to any file.
+ */
+export const LOG_DIR = '/var/log/urunc-tap';
 
 /** Structured fields of one event; `level` defaults to info. */
 export type LogFields = Record<string, unknown> & { level?: LogLevel };
@@ -31,14 +38,23 @@ export function logEvent(message: string, fields: LogFields = {}): LogEvent {
   return { time: new Date(), level, message, fields: rest };
 }
 
+/** Why `path` may not be a log file, or undefined when it may: a plain file name in LOG_DIR. */
+export function logFileProblem(path: string): string | undefined {
+  const name = basename(path);
+  if (dirname(path) !== LOG_DIR || !/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(name)) {
+    return `must be a file directly in ${LOG_DIR}, named with letters, digits, "_", "." and "-"`;
+  }
+  return undefined;
+}
+
 /**
- * The log settings of a raw network configuration, or undefined when it names no log file.
- * Read leniently so that even a verb refused for its config gets logged; the schema refuses
- * invalid values when the verb parses the config.
+ * The log settings of a raw network configuration, or undefined when it names no usable log
+ * file. Read leniently so that even a verb refused for its config gets logged; ADD and CHECK
+ * refuse a bad `logFile` when they parse the config, DEL warns and goes on.
  */
 export function logSettings(config: Record<string, unknown> | undefined): LogSettings | undefined {
   const file = config?.logFile;
-  if (typeof file !== 'string' || !file.startsWith('/')) return undefined;
+  if (typeof file !== 'string' || logFileProblem(file)) return undefined;
   const level = config?.logLevel;
   return {
     file,
@@ -56,8 +72,10 @@ export function passes(level: LogLevel, threshold: LogLevel): boolean {
 /**
  * Appends the events that pass the level as JSON lines: time, level, then `context` (verb,
  * network, container, namespace, interface), the message, then the event's own fields. One
- * append (O_APPEND) per verb keeps lines of concurrent plugin processes whole. Returns why the
- * file could not be written, and never throws: a log must not fail a verb.
+ * O_APPEND write per verb keeps lines of concurrent plugin processes whole. The directory is
+ * made when missing (LOG_DIR itself only, never a parent) and must be a real directory; the file
+ * is opened with O_NOFOLLOW, so a symlink planted in its place is never followed. Returns why
+ * the file could not be written, and never throws: a log must not fail a verb.
  */
 export function appendLog(
   settings: LogSettings,
@@ -77,8 +95,21 @@ export function appendLog(
     );
   if (lines.length === 0) return undefined;
   try {
-    mkdirSync(dirname(settings.file), { recursive: true, mode: 0o750 });
-    appendFileSync(settings.file, lines.join('\n') + '\n', { mode: 0o640 });
+    try {
+      mkdirSync(LOG_DIR, { mode: 0o750 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const dir = lstatSync(LOG_DIR);
+    if (!dir.isDirectory()) return `${LOG_DIR} is not a directory (a symlink is not followed)`;
+    const flags =
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+    const fd = openSync(settings.file, flags, 0o640);
+    try {
+      writeSync(fd, lines.join('\n') + '\n');
+    } finally {
+      closeSync(fd);
+    }
     return undefined;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);

@@ -1,26 +1,12 @@
 // STATUS and GC (CNI spec 1.1): verbs about the network as a whole, with no attachment.
-import type { CniPlugin } from './dispatch.js';
-import type { Getenv } from './env.js';
-import { readPath } from './env.js';
 import { CniError, ErrorCode } from './errors.js';
-import { readValidAttachments, type GcAttachment } from './gc-attachments.js';
+import { readValidAttachments } from './gc-attachments.js';
+import type { CniPlugin, NetworkRequest } from './plugin-api.js';
 import { versionAtLeast, type CniVersion } from './versions.js';
 
 /** The verbs that take a config but no container, namespace or interface. */
 export const NETWORK_COMMANDS = ['STATUS', 'GC'] as const;
 export type NetworkCommand = (typeof NETWORK_COMMANDS)[number];
-
-/** A STATUS or GC call: the negotiated version, the raw config and CNI_PATH. */
-export interface NetworkRequest {
-  version: CniVersion;
-  config: Record<string, unknown>;
-  path: string[];
-}
-
-/** A GC call: plus the attachments that must be kept. */
-export interface GcRequest extends NetworkRequest {
-  validAttachments: GcAttachment[];
-}
 
 /** Whether `command` is STATUS or GC. */
 export function isNetworkCommand(command: string): command is NetworkCommand {
@@ -28,13 +14,12 @@ export function isNetworkCommand(command: string): command is NetworkCommand {
 }
 
 /**
- * Runs STATUS or GC. Only CNI_COMMAND and CNI_PATH are parameters of these verbs (the spec
- * passes no container); other CNI_* variables are ignored. Both exist from spec 1.1.0 on: a
- * config of an older version cannot ask for them (code 1, as CHECK below 0.4.0).
+ * Runs STATUS or GC. Only CNI_COMMAND (and CNI_PATH, unused) are parameters of these verbs:
+ * the spec passes no container, so other CNI_* variables are ignored. Both exist from spec
+ * 1.1.0 on: a config of an older version cannot ask for them (code 1, as CHECK below 0.4.0).
  */
 export async function runNetworkVerb(
   command: NetworkCommand,
-  getenv: Getenv,
   version: CniVersion,
   config: Record<string, unknown>,
   plugin: CniPlugin,
@@ -45,7 +30,7 @@ export async function runNetworkVerb(
       `${command} needs cniVersion 1.1.0 or newer; the config says ${version}`,
     );
   }
-  const request: NetworkRequest = { version, config, path: readPath(getenv, false) };
+  const request: NetworkRequest = { version, config };
   if (command === 'STATUS') {
     if (!plugin.status) throw unsupported(command);
     await plugin.status(request);

@@ -35,10 +35,13 @@ export interface CniResult extends ResultBody {
 /** Interface keys that only exist from 1.1.0 on (CNI spec 1.1, "interfaces"). */
 const INTERFACE_KEYS_SINCE_1_1 = ['mtu', 'socketPath', 'pciID'];
 
+/** Route keys that only exist from 1.1.0 on (CNI spec 1.1, "routes"). */
+const ROUTE_KEYS_SINCE_1_1 = ['mtu', 'advmss', 'priority', 'table', 'scope'];
+
 /**
  * Returns `result` expressed in `version`: everything else passes through untouched.
  * 0.3.x and 0.4.0 carry `ips[].version` (derived from the address when missing); 1.x drop it;
- * before 1.1.0 the interface fields added by 1.1 are dropped.
+ * before 1.1.0 the interface and route fields added by 1.1 are dropped.
  */
 export function convertResult(result: ResultBody, version: CniVersion): CniResult {
   const converted: CniResult = { cniVersion: version, ...result };
@@ -49,14 +52,25 @@ export function convertResult(result: ResultBody, version: CniVersion): CniResul
       legacy ? { ...ip, version: ipVersion ?? ipFamily(ip.address) } : ip,
     );
   }
-  if (result.interfaces && !versionAtLeast(version, '1.1.0')) {
-    converted.interfaces = result.interfaces.map((entry) => {
-      const kept = { ...entry };
-      for (const key of INTERFACE_KEYS_SINCE_1_1) delete kept[key];
-      return kept;
-    });
+  if (!versionAtLeast(version, '1.1.0')) {
+    if (result.interfaces)
+      converted.interfaces = result.interfaces.map((entry) =>
+        without(entry, INTERFACE_KEYS_SINCE_1_1),
+      );
+    if (Array.isArray(result.routes)) {
+      converted.routes = (result.routes as Array<Record<string, unknown>>).map((route) =>
+        without(route, ROUTE_KEYS_SINCE_1_1),
+      );
+    }
   }
   return converted;
+}
+
+/** A copy of `entry` without `keys`. */
+function without<T extends Record<string, unknown>>(entry: T, keys: string[]): T {
+  const kept = { ...entry };
+  for (const key of keys) delete kept[key];
+  return kept;
 }
 
 /** "4" or "6" from an address in CIDR notation. */

@@ -2,11 +2,8 @@
 /* eslint-disable */
 "use strict";
 export const validatePluginConfig = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://urunc-tap.dev/schemas/urunc-tap-config.schema.json","title":"urunc-tap plugin configuration","description":"One plugin entry of a conflist, as the runtime sends it on stdin. Unknown keys are ignored: runtimes add their own (args, runtimeConfig, capabilities).","type":"object","required":["cniVersion","name","type"],"properties":{"cniVersion":{"type":"string"},"name":{"description":"Network name (CNI spec: alphanumerics, then _ . -).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.\\-]*$"},"type":{"type":"string","not":{"const":""}},"tapName":{"description":"Name of the tap device in the pod namespace: 1-15 of A-Z a-z 0-9 _ . -, not starting with -.","type":"string","pattern":"^(?!-)[A-Za-z0-9_.\\-]{1,15}$","not":{"enum":[".",".."]},"default":"tap0_urunc"},"owner":{"description":"uid that may open the tap (the VMM's user).","type":"integer","minimum":0,"maximum":4294967294},"group":{"description":"gid that may open the tap.","type":"integer","minimum":0,"maximum":4294967294},"mtu":{"description":"MTU of the tap; default: the pod interface's.","type":"integer","minimum":68,"maximum":65535},"multiQueue":{"description":"Create a multi-queue tap.","type":"boolean","default":false},"vnetHdr":{"description":"Create the tap with IFF_VNET_HDR (checksum/GSO offload to the guest).","type":"boolean","default":true},"timeoutMs":{"description":"How long one ip or tc call may take before the verb gives up with CNI code 11 (try again later).","type":"integer","minimum":100,"maximum":600000,"default":30000},"logFile":{"description":"Absolute path of a file the plugin appends JSON lines to: one per change and one per verb. A file that cannot be written never fails a verb.","type":"string","pattern":"^/[^\\u0000]*$","maxLength":4096},"logLevel":{"description":"How much goes to logFile: error, warn, info (every change and verb) or debug.","enum":["error","warn","info","debug"],"default":"info"},"tcRedirectTapResult":{"description":"Also put tc-redirect-tap's VM interface in the ADD result (the pod interface's MAC, sandbox = container ID, the pod IPs on it), for firecracker-go-sdk.","type":"boolean","default":false},"prevResult":{"$ref":"https://urunc-tap.dev/schemas/cni-result.schema.json"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://urunc-tap.dev/schemas/urunc-tap-config.schema.json","title":"urunc-tap plugin configuration","description":"One plugin entry of a conflist, as the runtime sends it on stdin. Unknown keys are ignored: runtimes add their own (args, runtimeConfig, capabilities).","type":"object","required":["cniVersion","name","type"],"properties":{"cniVersion":{"type":"string"},"name":{"description":"Network name (CNI spec: alphanumerics, then _ . -; checked by src/cni/names.ts).","type":"string"},"type":{"type":"string","not":{"const":""}},"tapName":{"description":"Name of the tap device in the pod namespace: 1-15 of A-Z a-z 0-9 _ . -, not starting with - (checked by src/cni/names.ts).","type":"string","default":"tap0_urunc"},"owner":{"description":"uid that may open the tap (the VMM's user).","type":"integer","minimum":0,"maximum":4294967294},"group":{"description":"gid that may open the tap.","type":"integer","minimum":0,"maximum":4294967294},"mtu":{"description":"MTU of the tap; default: the pod interface's.","type":"integer","minimum":68,"maximum":65535},"multiQueue":{"description":"Create a multi-queue tap.","type":"boolean","default":false},"vnetHdr":{"description":"Create the tap with IFF_VNET_HDR (checksum/GSO offload to the guest).","type":"boolean","default":true},"timeoutMs":{"description":"How long one ip or tc call may take before the verb gives up with CNI code 11 (try again later).","type":"integer","minimum":100,"maximum":600000,"default":30000},"podAnnotation":{"description":"When set, ADD wires only pods whose annotation of this name is \"true\", read from runtimeConfig[\"io.kubernetes.cri.pod-annotations\"] (declare that capability in the conflist entry). DEL removes the wiring whatever the annotations say.","type":"string","minLength":1,"maxLength":317},"logFile":{"description":"Path of a file directly in /var/log/urunc-tap/ that the plugin appends JSON lines to: one per change and one per verb. A file that cannot be written never fails a verb.","type":"string","maxLength":4096},"logLevel":{"description":"How much goes to logFile: error, warn, info (every change and verb) or debug.","enum":["error","warn","info","debug"],"default":"info"},"tcRedirectTapResult":{"description":"Also put tc-redirect-tap's VM interface in the ADD result (the pod interface's MAC, sandbox = container ID, the pod IPs on it), for firecracker-go-sdk.","type":"boolean","default":false},"prevResult":{"$ref":"https://urunc-tap.dev/schemas/cni-result.schema.json"}}};
 const schema12 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://urunc-tap.dev/schemas/cni-result.schema.json","title":"CNI result (prevResult), any supported spec version","description":"The shape urunc-tap relies on; unknown keys are kept and passed through.","type":"object","properties":{"cniVersion":{"type":"string"},"interfaces":{"type":"array","items":{"type":"object","required":["name"],"properties":{"name":{"type":"string","not":{"const":""}},"mac":{"type":"string"},"mtu":{"type":"integer","minimum":0},"sandbox":{"type":"string"}}}},"ips":{"type":"array","items":{"type":"object","required":["address"],"properties":{"version":{"enum":["4","6"]},"address":{"type":"string","not":{"const":""}},"gateway":{"type":"string"},"interface":{"type":"integer","minimum":0}}}},"routes":{"type":"array","items":{"type":"object"}},"dns":{"type":"object"}}};
-const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.\\-]*$", "u");
-const pattern1 = new RegExp("^(?!-)[A-Za-z0-9_.\\-]{1,15}$", "u");
-const pattern2 = new RegExp("^/[^\\u0000]*$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://urunc-tap.dev/schemas/urunc-tap-config.schema.json" */;
@@ -33,19 +30,10 @@ var valid0 = true;
 }
 if(valid0){
 if(data.name !== undefined){
-let data1 = data.name;
 const _errs3 = errors;
-if(errors === _errs3){
-if(typeof data1 === "string"){
-if(!pattern0.test(data1)){
-validate10.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.\\-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.\\-]*$"+"\""}];
-return false;
-}
-}
-else {
+if(typeof data.name !== "string"){
 validate10.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
-}
 }
 var valid0 = _errs3 === errors;
 }
@@ -95,47 +83,10 @@ var valid0 = true;
 }
 if(valid0){
 if(data.tapName !== undefined){
-let data3 = data.tapName;
 const _errs9 = errors;
-const _errs11 = errors;
-const _errs12 = errors;
-if(!((data3 === ".") || (data3 === ".."))){
-const err1 = {};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-var valid2 = _errs12 === errors;
-if(valid2){
-validate10.errors = [{instancePath:instancePath+"/tapName",schemaPath:"#/properties/tapName/not",keyword:"not",params:{},message:"must NOT be valid"}];
-return false;
-}
-else {
-errors = _errs11;
-if(vErrors !== null){
-if(_errs11){
-vErrors.length = _errs11;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(errors === _errs9){
-if(typeof data3 === "string"){
-if(!pattern1.test(data3)){
-validate10.errors = [{instancePath:instancePath+"/tapName",schemaPath:"#/properties/tapName/pattern",keyword:"pattern",params:{pattern: "^(?!-)[A-Za-z0-9_.\\-]{1,15}$"},message:"must match pattern \""+"^(?!-)[A-Za-z0-9_.\\-]{1,15}$"+"\""}];
-return false;
-}
-}
-else {
+if(typeof data.tapName !== "string"){
 validate10.errors = [{instancePath:instancePath+"/tapName",schemaPath:"#/properties/tapName/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
-}
 }
 var valid0 = _errs9 === errors;
 }
@@ -145,12 +96,12 @@ var valid0 = true;
 if(valid0){
 if(data.owner !== undefined){
 let data4 = data.owner;
-const _errs13 = errors;
+const _errs11 = errors;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
 validate10.errors = [{instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs13){
+if(errors === _errs11){
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 > 4294967294 || isNaN(data4)){
 validate10.errors = [{instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967294},message:"must be <= 4294967294"}];
@@ -164,7 +115,7 @@ return false;
 }
 }
 }
-var valid0 = _errs13 === errors;
+var valid0 = _errs11 === errors;
 }
 else {
 var valid0 = true;
@@ -172,12 +123,12 @@ var valid0 = true;
 if(valid0){
 if(data.group !== undefined){
 let data5 = data.group;
-const _errs15 = errors;
+const _errs13 = errors;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
 validate10.errors = [{instancePath:instancePath+"/group",schemaPath:"#/properties/group/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs15){
+if(errors === _errs13){
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 > 4294967294 || isNaN(data5)){
 validate10.errors = [{instancePath:instancePath+"/group",schemaPath:"#/properties/group/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967294},message:"must be <= 4294967294"}];
@@ -191,7 +142,7 @@ return false;
 }
 }
 }
-var valid0 = _errs15 === errors;
+var valid0 = _errs13 === errors;
 }
 else {
 var valid0 = true;
@@ -199,12 +150,12 @@ var valid0 = true;
 if(valid0){
 if(data.mtu !== undefined){
 let data6 = data.mtu;
-const _errs17 = errors;
+const _errs15 = errors;
 if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
 validate10.errors = [{instancePath:instancePath+"/mtu",schemaPath:"#/properties/mtu/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs17){
+if(errors === _errs15){
 if((typeof data6 == "number") && (isFinite(data6))){
 if(data6 > 65535 || isNaN(data6)){
 validate10.errors = [{instancePath:instancePath+"/mtu",schemaPath:"#/properties/mtu/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
@@ -218,16 +169,28 @@ return false;
 }
 }
 }
-var valid0 = _errs17 === errors;
+var valid0 = _errs15 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.multiQueue !== undefined){
-const _errs19 = errors;
+const _errs17 = errors;
 if(typeof data.multiQueue !== "boolean"){
 validate10.errors = [{instancePath:instancePath+"/multiQueue",schemaPath:"#/properties/multiQueue/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.vnetHdr !== undefined){
+const _errs19 = errors;
+if(typeof data.vnetHdr !== "boolean"){
+validate10.errors = [{instancePath:instancePath+"/vnetHdr",schemaPath:"#/properties/vnetHdr/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs19 === errors;
@@ -236,26 +199,14 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.vnetHdr !== undefined){
-const _errs21 = errors;
-if(typeof data.vnetHdr !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/vnetHdr",schemaPath:"#/properties/vnetHdr/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid0 = _errs21 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
 if(data.timeoutMs !== undefined){
 let data9 = data.timeoutMs;
-const _errs23 = errors;
+const _errs21 = errors;
 if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
 validate10.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs23){
+if(errors === _errs21){
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 > 600000 || isNaN(data9)){
 validate10.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600000},message:"must be <= 600000"}];
@@ -269,6 +220,33 @@ return false;
 }
 }
 }
+var valid0 = _errs21 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.podAnnotation !== undefined){
+let data10 = data.podAnnotation;
+const _errs23 = errors;
+if(errors === _errs23){
+if(typeof data10 === "string"){
+if(data10.length > 317){
+validate10.errors = [{instancePath:instancePath+"/podAnnotation",schemaPath:"#/properties/podAnnotation/maxLength",keyword:"maxLength",params:{limit: 317},message:"must NOT have more than 317 characters"}];
+return false;
+}
+else {
+if(data10.length < 1){
+validate10.errors = [{instancePath:instancePath+"/podAnnotation",schemaPath:"#/properties/podAnnotation/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/podAnnotation",schemaPath:"#/properties/podAnnotation/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
 var valid0 = _errs23 === errors;
 }
 else {
@@ -276,19 +254,13 @@ var valid0 = true;
 }
 if(valid0){
 if(data.logFile !== undefined){
-let data10 = data.logFile;
+let data11 = data.logFile;
 const _errs25 = errors;
 if(errors === _errs25){
-if(typeof data10 === "string"){
-if(data10.length > 4096){
+if(typeof data11 === "string"){
+if(data11.length > 4096){
 validate10.errors = [{instancePath:instancePath+"/logFile",schemaPath:"#/properties/logFile/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"}];
 return false;
-}
-else {
-if(!pattern2.test(data10)){
-validate10.errors = [{instancePath:instancePath+"/logFile",schemaPath:"#/properties/logFile/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000]*$"},message:"must match pattern \""+"^/[^\\u0000]*$"+"\""}];
-return false;
-}
 }
 }
 else {
@@ -303,9 +275,9 @@ var valid0 = true;
 }
 if(valid0){
 if(data.logLevel !== undefined){
-let data11 = data.logLevel;
+let data12 = data.logLevel;
 const _errs27 = errors;
-if(!((((data11 === "error") || (data11 === "warn")) || (data11 === "info")) || (data11 === "debug"))){
+if(!((((data12 === "error") || (data12 === "warn")) || (data12 === "info")) || (data12 === "debug"))){
 validate10.errors = [{instancePath:instancePath+"/logLevel",schemaPath:"#/properties/logLevel/enum",keyword:"enum",params:{allowedValues: schema11.properties.logLevel.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
@@ -328,62 +300,62 @@ var valid0 = true;
 }
 if(valid0){
 if(data.prevResult !== undefined){
-let data13 = data.prevResult;
+let data14 = data.prevResult;
 const _errs30 = errors;
 const _errs31 = errors;
 if(errors === _errs31){
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.cniVersion !== undefined){
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.cniVersion !== undefined){
 const _errs33 = errors;
-if(typeof data13.cniVersion !== "string"){
+if(typeof data14.cniVersion !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/cniVersion",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/cniVersion/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid4 = _errs33 === errors;
+var valid3 = _errs33 === errors;
 }
 else {
-var valid4 = true;
+var valid3 = true;
 }
-if(valid4){
-if(data13.interfaces !== undefined){
-let data15 = data13.interfaces;
+if(valid3){
+if(data14.interfaces !== undefined){
+let data16 = data14.interfaces;
 const _errs35 = errors;
 if(errors === _errs35){
-if(Array.isArray(data15)){
-var valid5 = true;
-const len0 = data15.length;
+if(Array.isArray(data16)){
+var valid4 = true;
+const len0 = data16.length;
 for(let i0=0; i0<len0; i0++){
-let data16 = data15[i0];
+let data17 = data16[i0];
 const _errs37 = errors;
 if(errors === _errs37){
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
 let missing1;
-if((data16.name === undefined) && (missing1 = "name")){
+if((data17.name === undefined) && (missing1 = "name")){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0,schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
 return false;
 }
 else {
-if(data16.name !== undefined){
-let data17 = data16.name;
+if(data17.name !== undefined){
+let data18 = data17.name;
 const _errs39 = errors;
-if(typeof data17 !== "string"){
+if(typeof data18 !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/name",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 const _errs41 = errors;
 const _errs42 = errors;
-if("" !== data17){
-const err2 = {};
+if("" !== data18){
+const err1 = {};
 if(vErrors === null){
-vErrors = [err2];
+vErrors = [err1];
 }
 else {
-vErrors.push(err2);
+vErrors.push(err1);
 }
 errors++;
 }
-var valid7 = _errs42 === errors;
-if(valid7){
+var valid6 = _errs42 === errors;
+if(valid6){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/name",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/name/not",keyword:"not",params:{},message:"must NOT be valid"}];
 return false;
 }
@@ -398,55 +370,55 @@ vErrors = null;
 }
 }
 }
-var valid6 = _errs39 === errors;
+var valid5 = _errs39 === errors;
 }
 else {
-var valid6 = true;
+var valid5 = true;
 }
-if(valid6){
-if(data16.mac !== undefined){
+if(valid5){
+if(data17.mac !== undefined){
 const _errs43 = errors;
-if(typeof data16.mac !== "string"){
+if(typeof data17.mac !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/mac",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/mac/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid6 = _errs43 === errors;
+var valid5 = _errs43 === errors;
 }
 else {
-var valid6 = true;
+var valid5 = true;
 }
-if(valid6){
-if(data16.mtu !== undefined){
-let data19 = data16.mtu;
+if(valid5){
+if(data17.mtu !== undefined){
+let data20 = data17.mtu;
 const _errs45 = errors;
-if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
+if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/mtu",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/mtu/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs45){
-if((typeof data19 == "number") && (isFinite(data19))){
-if(data19 < 0 || isNaN(data19)){
+if((typeof data20 == "number") && (isFinite(data20))){
+if(data20 < 0 || isNaN(data20)){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/mtu",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/mtu/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
-var valid6 = _errs45 === errors;
+var valid5 = _errs45 === errors;
 }
 else {
-var valid6 = true;
+var valid5 = true;
 }
-if(valid6){
-if(data16.sandbox !== undefined){
+if(valid5){
+if(data17.sandbox !== undefined){
 const _errs47 = errors;
-if(typeof data16.sandbox !== "string"){
+if(typeof data17.sandbox !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0+"/sandbox",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/interfaces/items/properties/sandbox/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid6 = _errs47 === errors;
+var valid5 = _errs47 === errors;
 }
 else {
-var valid6 = true;
+var valid5 = true;
 }
 }
 }
@@ -458,8 +430,8 @@ validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces/" + i0,s
 return false;
 }
 }
-var valid5 = _errs37 === errors;
-if(!valid5){
+var valid4 = _errs37 === errors;
+if(!valid4){
 break;
 }
 }
@@ -469,64 +441,64 @@ validate10.errors = [{instancePath:instancePath+"/prevResult/interfaces",schemaP
 return false;
 }
 }
-var valid4 = _errs35 === errors;
+var valid3 = _errs35 === errors;
 }
 else {
-var valid4 = true;
+var valid3 = true;
 }
-if(valid4){
-if(data13.ips !== undefined){
-let data21 = data13.ips;
+if(valid3){
+if(data14.ips !== undefined){
+let data22 = data14.ips;
 const _errs49 = errors;
 if(errors === _errs49){
-if(Array.isArray(data21)){
-var valid8 = true;
-const len1 = data21.length;
+if(Array.isArray(data22)){
+var valid7 = true;
+const len1 = data22.length;
 for(let i1=0; i1<len1; i1++){
-let data22 = data21[i1];
+let data23 = data22[i1];
 const _errs51 = errors;
 if(errors === _errs51){
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
 let missing2;
-if((data22.address === undefined) && (missing2 = "address")){
+if((data23.address === undefined) && (missing2 = "address")){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1,schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
 return false;
 }
 else {
-if(data22.version !== undefined){
-let data23 = data22.version;
+if(data23.version !== undefined){
+let data24 = data23.version;
 const _errs53 = errors;
-if(!((data23 === "4") || (data23 === "6"))){
+if(!((data24 === "4") || (data24 === "6"))){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/version",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/version/enum",keyword:"enum",params:{allowedValues: schema12.properties.ips.items.properties.version.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid9 = _errs53 === errors;
+var valid8 = _errs53 === errors;
 }
 else {
-var valid9 = true;
+var valid8 = true;
 }
-if(valid9){
-if(data22.address !== undefined){
-let data24 = data22.address;
+if(valid8){
+if(data23.address !== undefined){
+let data25 = data23.address;
 const _errs54 = errors;
-if(typeof data24 !== "string"){
+if(typeof data25 !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/address",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 const _errs56 = errors;
 const _errs57 = errors;
-if("" !== data24){
-const err3 = {};
+if("" !== data25){
+const err2 = {};
 if(vErrors === null){
-vErrors = [err3];
+vErrors = [err2];
 }
 else {
-vErrors.push(err3);
+vErrors.push(err2);
 }
 errors++;
 }
-var valid10 = _errs57 === errors;
-if(valid10){
+var valid9 = _errs57 === errors;
+if(valid9){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/address",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/address/not",keyword:"not",params:{},message:"must NOT be valid"}];
 return false;
 }
@@ -541,43 +513,43 @@ vErrors = null;
 }
 }
 }
-var valid9 = _errs54 === errors;
+var valid8 = _errs54 === errors;
 }
 else {
-var valid9 = true;
+var valid8 = true;
 }
-if(valid9){
-if(data22.gateway !== undefined){
+if(valid8){
+if(data23.gateway !== undefined){
 const _errs58 = errors;
-if(typeof data22.gateway !== "string"){
+if(typeof data23.gateway !== "string"){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/gateway",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/gateway/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid9 = _errs58 === errors;
+var valid8 = _errs58 === errors;
 }
 else {
-var valid9 = true;
+var valid8 = true;
 }
-if(valid9){
-if(data22.interface !== undefined){
-let data26 = data22.interface;
+if(valid8){
+if(data23.interface !== undefined){
+let data27 = data23.interface;
 const _errs60 = errors;
-if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
+if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/interface",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/interface/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs60){
-if((typeof data26 == "number") && (isFinite(data26))){
-if(data26 < 0 || isNaN(data26)){
+if((typeof data27 == "number") && (isFinite(data27))){
+if(data27 < 0 || isNaN(data27)){
 validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1+"/interface",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/ips/items/properties/interface/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
-var valid9 = _errs60 === errors;
+var valid8 = _errs60 === errors;
 }
 else {
-var valid9 = true;
+var valid8 = true;
 }
 }
 }
@@ -589,8 +561,8 @@ validate10.errors = [{instancePath:instancePath+"/prevResult/ips/" + i1,schemaPa
 return false;
 }
 }
-var valid8 = _errs51 === errors;
-if(!valid8){
+var valid7 = _errs51 === errors;
+if(!valid7){
 break;
 }
 }
@@ -600,28 +572,28 @@ validate10.errors = [{instancePath:instancePath+"/prevResult/ips",schemaPath:"ht
 return false;
 }
 }
-var valid4 = _errs49 === errors;
+var valid3 = _errs49 === errors;
 }
 else {
-var valid4 = true;
+var valid3 = true;
 }
-if(valid4){
-if(data13.routes !== undefined){
-let data27 = data13.routes;
+if(valid3){
+if(data14.routes !== undefined){
+let data28 = data14.routes;
 const _errs62 = errors;
 if(errors === _errs62){
-if(Array.isArray(data27)){
-var valid11 = true;
-const len2 = data27.length;
+if(Array.isArray(data28)){
+var valid10 = true;
+const len2 = data28.length;
 for(let i2=0; i2<len2; i2++){
-let data28 = data27[i2];
+let data29 = data28[i2];
 const _errs64 = errors;
-if(!(data28 && typeof data28 == "object" && !Array.isArray(data28))){
+if(!(data29 && typeof data29 == "object" && !Array.isArray(data29))){
 validate10.errors = [{instancePath:instancePath+"/prevResult/routes/" + i2,schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
-var valid11 = _errs64 === errors;
-if(!valid11){
+var valid10 = _errs64 === errors;
+if(!valid10){
 break;
 }
 }
@@ -631,23 +603,23 @@ validate10.errors = [{instancePath:instancePath+"/prevResult/routes",schemaPath:
 return false;
 }
 }
-var valid4 = _errs62 === errors;
+var valid3 = _errs62 === errors;
 }
 else {
-var valid4 = true;
+var valid3 = true;
 }
-if(valid4){
-if(data13.dns !== undefined){
-let data29 = data13.dns;
+if(valid3){
+if(data14.dns !== undefined){
+let data30 = data14.dns;
 const _errs66 = errors;
-if(!(data29 && typeof data29 == "object" && !Array.isArray(data29))){
+if(!(data30 && typeof data30 == "object" && !Array.isArray(data30))){
 validate10.errors = [{instancePath:instancePath+"/prevResult/dns",schemaPath:"https://urunc-tap.dev/schemas/cni-result.schema.json/properties/dns/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
-var valid4 = _errs66 === errors;
+var valid3 = _errs66 === errors;
 }
 else {
-var valid4 = true;
+var valid3 = true;
 }
 }
 }
@@ -663,6 +635,7 @@ var valid0 = _errs30 === errors;
 }
 else {
 var valid0 = true;
+}
 }
 }
 }

@@ -16,6 +16,11 @@ export class NetError extends Error {
   readonly timedOut: boolean;
   /** What the tool printed on stderr, or the kernel's extended ack message. */
   readonly detail: string;
+  /**
+   * For a failed `apply`: how many of its changes took effect before the failing one, and
+   * whether the failing one took effect in part (a tap created but not yet configured).
+   */
+  progress: { applied: number; partial: boolean } | undefined;
 
   constructor(fields: {
     operation: string;
@@ -38,6 +43,7 @@ export class NetError extends Error {
     this.errno = fields.errno;
     this.timedOut = fields.timedOut ?? false;
     this.detail = fields.detail;
+    this.progress = undefined;
   }
 }
 

@@ -4,12 +4,13 @@ import { statSync, statfsSync } from 'node:fs';
 /** NSFS_MAGIC from linux/magic.h: the filesystem of namespace files. */
 const NSFS_MAGIC = 0x6e736673;
 
-export type NetnsStatus = 'namespace' | 'missing' | 'not-a-namespace' | 'own';
+export type NetnsStatus = 'namespace' | 'missing' | 'not-a-namespace' | 'own' | 'unreadable';
 
 /**
  * Classifies `path`: a network namespace file (a bind mount under /run/netns or
  * /proc/PID/ns/net), nothing at all, something else (a plain file left after the namespace
- * was unmounted, a directory), or this process's own namespace, which a pod never is.
+ * was unmounted, a directory), this process's own namespace, which a pod never is, or a path
+ * that cannot be looked at (EACCES, say: not even root passes a FUSE mount it does not own).
  */
 export function netnsStatus(path: string): NetnsStatus {
   let stats;
@@ -19,7 +20,7 @@ export function netnsStatus(path: string): NetnsStatus {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
-    throw error;
+    return 'unreadable';
   }
   const own = statSync('/proc/self/ns/net');
   return stats.ino === own.ino && stats.dev === own.dev ? 'own' : 'namespace';

@@ -1,45 +1,51 @@
 // Serialises the verbs of one attachment across plugin processes (a runtime may run ADD and
 // DEL of the same pod concurrently, or retry a verb while the first is still running).
-import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
+import { createServer } from 'node:net';
 import { CniError, ErrorCode } from '../cni/errors.js';
-import type { Attachment } from './attachment.js';
+import { lockName, type AttachmentId } from './marks.js';
 
 /** How long a verb waits for another one on the same attachment before "try again later". */
 export const LOCK_WAIT_MS = 30_000;
 
+/** A held lock. */
+export interface HeldLock {
+  close(): void;
+}
+
 /**
- * Holds the lock of `attachment` while `work` runs.
- *
- * The lock is an abstract unix socket bound to a name derived from the attachment: binding is
- * exclusive, and the kernel releases the name when its process dies, even by SIGKILL, so a
- * killed plugin never leaves a stale lock, and no file is left anywhere. Abstract socket names
- * are per network namespace; every plugin process runs in the runtime's (host) namespace.
+ * Binds an abstract unix socket name; undefined when somebody holds it. Every build must bind
+ * the same address for the same name, or their verbs on one attachment would not exclude each
+ * other: Node.js pads an abstract name with NULs to the whole sun_path (108 bytes), so the
+ * executable binds that exact address through libc (src/net/netlink/abstract-socket.ts).
+ */
+export type LockBinder = (name: string) => Promise<HeldLock | undefined>;
+
+/**
+ * Holds the lock of `id` while `work` runs. The lock is an abstract unix socket bound to a
+ * name derived from the attachment: binding is exclusive, and the kernel releases the name when
+ * its process dies, even by SIGKILL, so a killed plugin never leaves a stale lock, and no file
+ * is left anywhere. Abstract socket names are per network namespace: it is bound before the
+ * plugin enters any pod namespace, in the runtime's (host) namespace.
  */
 export async function withAttachmentLock<T>(
-  attachment: Attachment,
+  id: AttachmentId,
+  bind: LockBinder,
   work: () => Promise<T>,
   waitMs = LOCK_WAIT_MS,
 ): Promise<T> {
-  const server = await acquire(lockName(attachment), waitMs);
+  const lock = await acquire(bind, lockName(id), waitMs);
   try {
     return await work();
   } finally {
-    server.close();
+    lock.close();
   }
 }
 
-/** The abstract socket name of an attachment's lock. */
-export function lockName(attachment: Attachment): string {
-  const identity = `${attachment.network}\n${attachment.ifname}\n${attachment.containerId}`;
-  return `\0urunc-tap/lock/${createHash('sha256').update(identity).digest('hex').slice(0, 40)}`;
-}
-
-async function acquire(name: string, waitMs: number): Promise<Server> {
+async function acquire(bind: LockBinder, name: string, waitMs: number): Promise<HeldLock> {
   const deadline = Date.now() + waitMs;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-    const server = await tryBind(name);
-    if (server) return server;
+    const lock = await bind(name);
+    if (lock) return lock;
     if (Date.now() + delay > deadline) {
       throw new CniError(
         ErrorCode.TryAgainLater,
@@ -50,9 +56,9 @@ async function acquire(name: string, waitMs: number): Promise<Server> {
   }
 }
 
-/** Binds the name; undefined when somebody holds it. */
-function tryBind(name: string): Promise<Server | undefined> {
-  return new Promise((resolve, reject) => {
+/** The Node.js binder: a net.Server listening on the name. */
+export const nodeLockBinder: LockBinder = (name) =>
+  new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') resolve(undefined);
@@ -61,7 +67,6 @@ function tryBind(name: string): Promise<Server | undefined> {
     server.listen({ path: name }, () => {
       // The lock must not keep the process alive on its own.
       server.unref();
-      resolve(server);
+      resolve({ close: () => server.close() });
     });
   });
-}

@@ -1,12 +1,11 @@
 // `urunc-tap cleanup`: DEL by hand for a namespace a runtime left behind, for whatever
 // urunc-tap made there, whichever attachment made it.
-import type { Runner } from '../net/exec.js';
-import { applyOps, netError } from './apply.js';
-import { isUruncTap, isUruncTapFilter, redirectTarget } from './marks.js';
-import { observeNamespace, type NamespaceView } from './observe-namespace.js';
-import type { Op } from './ops.js';
-import { planRemoval, type Ownership } from './plan-removal.js';
-import { parseTapAlias } from './tap-owner.js';
+import type { NetBackend } from '../net/backend.js';
+import type { Change } from '../net/changes.js';
+import type { Link, NamespaceSnapshot } from '../net/model.js';
+import { netError, read } from './converge.js';
+import { isUruncTap, isUruncTapFilter, parseTapAlias, redirectTarget } from './marks.js';
+import { planRemoval, type Ownership } from './plan-del.js';
 
 /** What to remove: one tap, one pod interface's wiring, or (default) all of urunc-tap's. */
 export interface CleanupScope {
@@ -18,7 +17,8 @@ export interface CleanupScope {
  * DEL recognises its objects by the attachment (network, container ID, interface) hashed into
  * the tap alias and the filter cookies; an operator cleaning up after a runtime does not know
  * it. So cleanup runs DEL's planner with another notion of "ours": anything urunc-tap marked
- * (a tap with our alias, a filter with our cookie marker), narrowed by the scope:
+ * (a tap with our alias, a filter with our cookie marker, a qdisc with our mark), narrowed by
+ * the scope:
  * - taps: ours, only `tap` if given, only those of pod interface `ifname` if given (read from a
  *   readable alias; a digest alias matches no `ifname`);
  * - filters: ours on the devices in scope (every device, or `ifname`), only those redirecting to
@@ -27,12 +27,12 @@ export interface CleanupScope {
  * Orphaned redirects (`*`) count as `tap`'s: once a tap is deleted its name is gone from them.
  * Foreign taps, filters and qdiscs are never touched; our ingress qdisc goes with our last filter.
  */
-export function cleanupOwnership(view: NamespaceView, scope: CleanupScope): Ownership {
-  const isTap = (link: NamespaceView['links'][number]) =>
+export function cleanupOwnership(snapshot: NamespaceSnapshot, scope: CleanupScope): Ownership {
+  const isTap = (link: Link) =>
     isUruncTap(link) &&
     (!scope.tap || link.name === scope.tap) &&
     (!scope.ifname || podInterfaceOf(link.alias) === scope.ifname);
-  const removed = new Set(view.links.filter(isTap).map((link) => link.name));
+  const removed = new Set(snapshot.links.filter(isTap).map((link) => link.name));
   return {
     tap: isTap,
     filter(dev, filter) {
@@ -45,28 +45,28 @@ export function cleanupOwnership(view: NamespaceView, scope: CleanupScope): Owne
   };
 }
 
-/** The ops that clean `view` within `scope` (empty when nothing is left: safe to repeat). */
-export function planCleanup(view: NamespaceView, scope: CleanupScope): Op[] {
-  return planRemoval(view.links, view.hooks, cleanupOwnership(view, scope));
+/** The changes that clean `snapshot` within `scope` (none when nothing is left: safe to repeat). */
+export function planCleanup(snapshot: NamespaceSnapshot, scope: CleanupScope): Change[] {
+  // Without a scope, an empty ingress qdisc of ours anywhere goes too (an ADD killed between the
+  // qdisc and its filter); with --ifname, only that device's.
+  const unhook = scope.tap ? [] : scope.ifname ? [scope.ifname] : snapshot.links.map((l) => l.name);
+  return planRemoval(snapshot, cleanupOwnership(snapshot, scope), unhook);
 }
 
-/** Reads the namespace, plans, and (unless `dryRun`) applies; returns the ops. */
+/** Reads the namespace, plans, and (unless `dryRun`) applies; returns the changes. */
 export async function cleanup(
-  run: Runner,
+  backend: NetBackend,
   netns: string,
   scope: CleanupScope,
   dryRun = false,
-): Promise<{ view: NamespaceView; ops: Op[] }> {
-  const view = await observeNamespace(run, netns).catch((error) => {
-    throw netError(error, `reading ${netns}`);
-  });
-  const ops = planCleanup(view, scope);
+): Promise<Change[]> {
+  const changes = planCleanup(await read(backend, netns), scope);
   if (!dryRun) {
-    await applyOps(run, netns, ops).catch((error) => {
+    await backend.apply(netns, changes).catch((error) => {
       throw netError(error, 'cleaning up');
     });
   }
-  return { view, ops };
+  return changes;
 }
 
 function podInterfaceOf(alias: string | undefined): string | undefined {

@@ -1,6 +1,8 @@
 // CNI_ARGS: tc-redirect-tap's per-container tap settings, and the IgnoreUnknown convention.
-import { CniError, ErrorCode } from '../cni/errors.js';
+// Read by ADD and CHECK only: DEL finds the tap by its alias, whatever CNI_ARGS says.
+import { envError } from '../cni/errors.js';
 import { printable } from '../cni/env.js';
+import { interfaceNameProblem } from '../cni/names.js';
 import { validatePluginConfig } from '../generated/validators.js';
 
 /** tc-redirect-tap's CNI_ARGS and the config keys they set (they win over the config). */
@@ -24,41 +26,40 @@ const CONVENTION_ARGS = [
 /**
  * The raw config with the CNI_ARGS we understand applied. As in the reference plugins
  * (libcni's LoadArgs), an unknown key is an error unless `IgnoreUnknown` is 1 or true, and a
- * value is checked as strictly as the config key it sets: by the same schema. Errors are code 4
- * (the environment) and name the CNI_ARGS key.
- *
- * `lenient` (DEL) drops what it cannot use instead of failing: a DEL refused for its args would
- * leave the attachment behind for good, and args that make ADD fail made it create nothing.
+ * value is checked as strictly as the config key it sets. Errors are code 4 (the environment)
+ * and name the CNI_ARGS key.
  */
 export function configWithCniArgs(
   raw: Record<string, unknown>,
   args: Map<string, string>,
-  lenient = false,
 ): Record<string, unknown> {
-  const ignoreUnknown = readIgnoreUnknown(args.get('IgnoreUnknown'), lenient);
+  const ignoreUnknown = readIgnoreUnknown(args.get('IgnoreUnknown'));
   const overlay: Record<string, unknown> = {};
   for (const [key, value] of args) {
     if (key === 'IgnoreUnknown' || CONVENTION_ARGS.includes(key)) continue;
     const configKey = TAP_ARGS[key as keyof typeof TAP_ARGS];
     if (!configKey) {
-      if (ignoreUnknown || lenient) continue;
+      if (ignoreUnknown) continue;
       throw invalidArg(key, 'is not a key urunc-tap knows; set IgnoreUnknown=1 to ignore it');
     }
     const parsed =
       configKey === 'tapName' ? value : /^\d{1,10}$/.test(value) ? Number(value) : value;
-    const problem = schemaProblem(configKey, parsed);
-    if (problem === undefined) overlay[configKey] = parsed;
-    else if (!lenient) throw invalidArg(key, `has invalid value "${printable(value)}": ${problem}`);
+    const problem =
+      configKey === 'tapName' ? interfaceNameProblem(value) : schemaProblem(configKey, parsed);
+    if (problem !== undefined) {
+      throw invalidArg(key, `has invalid value "${printable(value)}": ${problem}`);
+    }
+    overlay[configKey] = parsed;
   }
   return { ...raw, ...overlay };
 }
 
 /** libcni's UnmarshallableBool: "1"/"true" and "0"/"false", in any case. */
-function readIgnoreUnknown(value: string | undefined, lenient: boolean): boolean {
+function readIgnoreUnknown(value: string | undefined): boolean {
   if (value === undefined) return false;
   const lower = value.toLowerCase();
   if (lower === '1' || lower === 'true') return true;
-  if (lower === '0' || lower === 'false' || lenient) return false;
+  if (lower === '0' || lower === 'false') return false;
   throw invalidArg(
     'IgnoreUnknown',
     `has invalid value "${printable(value)}": must be 1, true, 0 or false`,
@@ -76,10 +77,6 @@ function schemaProblem(key: string, value: unknown): string | undefined {
     : (error?.message ?? 'is invalid');
 }
 
-function invalidArg(key: string, problem: string): CniError {
-  return new CniError(
-    ErrorCode.InvalidEnvironment,
-    `CNI_ARGS ${printable(key)} ${problem}`,
-    'variable: CNI_ARGS',
-  );
+function invalidArg(key: string, problem: string) {
+  return envError(`CNI_ARGS ${printable(key)}`, problem);
 }

@@ -1,8 +1,10 @@
-// The plugin's configuration: schema validation (precompiled ajv) and defaults.
-import { CniError, ErrorCode } from '../cni/errors.js';
+// The plugin's configuration: schema validation (precompiled ajv), the checks a schema cannot
+// express, and defaults. DEL reads only what identifies the attachment (deleteIdentity).
+import { CniError, ErrorCode, configError } from '../cni/errors.js';
+import { logFileProblem } from '../cni/log-file.js';
+import { interfaceNameProblem, networkNameProblem } from '../cni/names.js';
 import type { CniResult } from '../cni/result.js';
 import { validatePluginConfig, type SchemaError } from '../generated/validators.js';
-import { DEFAULT_TIMEOUT_MS } from '../net/exec.js';
 
 /** A validated urunc-tap configuration with defaults applied. */
 export interface PluginConfig {
@@ -14,12 +16,24 @@ export interface PluginConfig {
   mtu: number | undefined;
   multiQueue: boolean;
   vnetHdr: boolean;
-  /** Per iproute2 call; past it the verb fails with "try again later". */
+  /** Per kernel or iproute2 call; past it the verb fails with "try again later". */
   timeoutMs: number;
+  /** When set, ADD wires only pods whose annotation of this name is "true". */
+  podAnnotation: string | undefined;
+  /** Also put tc-redirect-tap's VM interface in the ADD result (vm-interface.ts). */
+  tcRedirectTapResult: boolean;
   prevResult: CniResult | undefined;
 }
 
 export const DEFAULT_TAP_NAME = 'tap0_urunc';
+
+/**
+ * Every kernel call gives up after this long; a hung call must not hang the runtime. Generous:
+ * all netlink changes of a node serialise on the kernel's rtnl lock, and a tap deletion waits
+ * for RCU grace periods under it, so a burst of pod teardowns on a busy node makes honest calls
+ * wait seconds.
+ */
+export const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** Validates the raw network configuration against schemas/urunc-tap-config.schema.json. */
 export function parseConfig(raw: Record<string, unknown>): PluginConfig {
@@ -40,20 +54,59 @@ export function parseConfig(raw: Record<string, unknown>): PluginConfig {
     multiQueue?: boolean;
     vnetHdr?: boolean;
     timeoutMs?: number;
+    podAnnotation?: string;
+    tcRedirectTapResult?: boolean;
     prevResult?: CniResult;
   };
+  const tapName = config.tapName ?? DEFAULT_TAP_NAME;
+  const problems: Array<[string, string, string | undefined]> = [
+    ['name', config.name, networkNameProblem(config.name)],
+    ['tapName', tapName, interfaceNameProblem(tapName)],
+  ];
+  if (typeof raw.logFile === 'string') {
+    problems.push(['logFile', raw.logFile, logFileProblem(raw.logFile)]);
+  }
+  for (const [key, value, problem] of problems) {
+    if (problem) throw configError(key, `has invalid value ${shorten(value)}: ${problem}`);
+  }
   if (config.prevResult) checkInterfaceIndexes(config.prevResult);
   return {
     network: config.name,
-    tapName: config.tapName ?? DEFAULT_TAP_NAME,
+    tapName,
     owner: config.owner,
     group: config.group,
     mtu: config.mtu,
     multiQueue: config.multiQueue ?? false,
     vnetHdr: config.vnetHdr ?? true,
     timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    podAnnotation: config.podAnnotation,
+    tcRedirectTapResult: config.tcRedirectTapResult ?? false,
     prevResult: config.prevResult,
   };
+}
+
+/**
+ * What DEL takes from the config: the network name, which with the container ID and the
+ * interface identifies the attachment, and the timeout if it is a usable one. Nothing else is
+ * read: a config changed since ADD (a new tapName, a value ADD would now refuse) must not stop
+ * DEL, which finds the attachment's objects by their marks, not by today's settings.
+ */
+export function deleteIdentity(raw: Record<string, unknown>): {
+  network: string;
+  timeoutMs: number;
+} {
+  const { name, timeoutMs } = raw;
+  if (typeof name !== 'string') {
+    throw configError('name', name === undefined ? 'is missing' : 'must be a string');
+  }
+  const problem = networkNameProblem(name);
+  if (problem) throw configError('name', `has invalid value ${JSON.stringify(name)}: ${problem}`);
+  const usable =
+    typeof timeoutMs === 'number' &&
+    Number.isInteger(timeoutMs) &&
+    timeoutMs >= 100 &&
+    timeoutMs <= 600_000;
+  return { network: name, timeoutMs: usable ? timeoutMs : DEFAULT_TIMEOUT_MS };
 }
 
 /** `ips[].interface` is an index into `interfaces` (CNI spec, "ips"). */
@@ -61,9 +114,9 @@ function checkInterfaceIndexes(result: CniResult): void {
   const count = result.interfaces?.length ?? 0;
   result.ips?.forEach((ip, i) => {
     if (ip.interface !== undefined && ip.interface >= count) {
-      throw new CniError(
-        ErrorCode.InvalidNetworkConfig,
-        `config key "prevResult.ips[${i}].interface" is ${ip.interface}, but prevResult has ${count} interfaces`,
+      throw configError(
+        `prevResult.ips[${i}].interface`,
+        `is ${ip.interface}, but prevResult has ${count} interfaces`,
       );
     }
   });
@@ -76,10 +129,14 @@ function describeSchemaError(raw: unknown, error: SchemaError): string {
     return `config key "${key}" is missing`;
   }
   const key = joinKey(error.instancePath);
-  const value = JSON.stringify(valueAt(raw, error.instancePath)) ?? 'undefined';
-  const shown = value.length > 80 ? `${value.slice(0, 80)}...` : value;
   const reason = error.keyword === 'not' ? 'is not allowed' : (error.message ?? 'is invalid');
-  return `config key "${key}" has invalid value ${shown}: ${reason}`;
+  return `config key "${key}" has invalid value ${shorten(valueAt(raw, error.instancePath))}: ${reason}`;
+}
+
+/** A value as JSON, cut to 80 characters. */
+function shorten(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'undefined';
+  return text.length > 80 ? `${text.slice(0, 80)}...` : text;
 }
 
 /** "/prevResult/ips/0/address" becomes "prevResult.ips[0].address". */

@@ -1,11 +1,8 @@
-// Can this host serve ADD? The checks behind STATUS and `urunc-tap doctor`.
-import type { Runner, Tool } from '../net/exec.js';
-import { PROBE_STEPS, probeKernel, type ProbeFailure, type ProbeStep } from '../net/probe.js';
-import { withScratchNetns } from '../net/scratch-netns.js';
-import { checkTool, type ToolCheck } from '../net/tools.js';
-import { tunDeviceProblem, TUN_DEVICE } from '../net/tun-device.js';
+// Can this host serve ADD? STATUS's cheap checks, and `urunc-tap doctor`'s full probe.
+import { PROBE_STEPS, type NetBackend, type ProbeStep, type Requirement } from '../net/backend.js';
+import { hostRequirements } from '../net/host.js';
 
-/** One requirement and how it went; `fix` says what to install or load when it failed. */
+/** One requirement and how it went; `fix` says what to install or change when it failed. */
 export interface HostCheck {
   name: string;
   state: 'ok' | 'failed' | 'skipped';
@@ -13,97 +10,67 @@ export interface HostCheck {
   fix?: string;
 }
 
-const AS_ROOT = 'run it as root (it needs CAP_NET_ADMIN and CAP_SYS_ADMIN)';
+const PROBED: Record<ProbeStep, string> = {
+  netns: 'created a throwaway network namespace',
+  tap: 'created a persistent tap with vnet_hdr and set it up',
+  ingress: 'added an ingress qdisc with a size table',
+  u32: 'added a u32 match-all filter',
+  mirred: 'added a u32 filter with a mirred egress redirect and an action cookie',
+};
 
-/** What fixes each failed check on Debian and derivatives. */
-const FIXES: Record<string, string> = {
-  nsenter: 'apt-get install util-linux',
-  ip: 'apt-get install iproute2',
-  tc: 'apt-get install iproute2',
-  [TUN_DEVICE]: 'modprobe tun (in a container: pass the host device /dev/net/tun in)',
-  netns: AS_ROOT,
+/** What fixes a failed probe step, on Debian and derivatives. */
+const PROBE_FIXES: Record<ProbeStep, string> = {
+  netns: 'run it as root (it needs CAP_NET_ADMIN and CAP_SYS_ADMIN)',
   tap: 'modprobe tun',
   ingress: 'modprobe sch_ingress',
   u32: 'modprobe cls_u32',
   mirred: 'modprobe act_mirred',
 };
 
-const PROBED: Record<ProbeStep, string> = {
-  tap: 'created a persistent tap with vnet_hdr and set it up',
-  ingress: 'added an ingress qdisc',
-  u32: 'added a u32 match-all filter',
-  mirred: 'added a u32 filter with a mirred egress redirect and an action cookie',
-};
+/**
+ * STATUS's checks: only what ADD needs and can actually fail for, read from a few files and one
+ * socket: what the backend needs (its programs, or a netlink socket), the tun device, the
+ * capabilities, the kernel modules. Nothing is created.
+ */
+export function readinessChecks(backend: NetBackend): HostCheck[] {
+  return [...backend.requirements(), ...hostRequirements()].map(fromRequirement);
+}
 
 /**
- * Runs every check, in order: the programs (through nsenter, as the verbs run them), the tun
- * device, then the kernel features, tried for real in a throwaway namespace. A check whose
- * prerequisite failed is skipped rather than reported as a second, misleading failure.
+ * `doctor`: the readiness checks, then the kernel features tried for real in a throwaway
+ * namespace. A step whose prerequisite failed is skipped rather than reported as a second,
+ * misleading failure.
  */
-export async function hostChecks(run: Runner): Promise<HostCheck[]> {
-  const tools: Array<[Tool, ToolCheck]> = [
-    ['ip', await checkTool(run, 'ip')],
-    ['tc', await checkTool(run, 'tc')],
-  ];
-  const failures = tools.flatMap(([, check]) => (check.ok ? [] : [check]));
-  const nsenter = failures.find((check) => check.problem !== 'tool-missing');
-  const checks: HostCheck[] = [
-    nsenter?.problem === 'nsenter-missing'
-      ? failed('nsenter', 'not found on PATH')
-      : nsenter?.problem === 'not-permitted'
-        ? { ...failed('nsenter', `cannot enter a namespace: ${nsenter.message}`), fix: AS_ROOT }
-        : ok('nsenter', 'enters network namespaces'),
-  ];
-  for (const [tool, check] of tools) {
-    if (check.ok) checks.push(ok(tool, check.version));
-    else if (check.problem === 'tool-missing') checks.push(failed(tool, 'not found on PATH'));
-    else if (check.problem === 'failed') checks.push(failed(tool, check.message));
-    else checks.push(skipped(tool));
-  }
-  const tun = tunDeviceProblem();
-  checks.push(tun ? failed(TUN_DEVICE, tun) : ok(TUN_DEVICE, 'character device'));
+export async function doctorChecks(backend: NetBackend): Promise<HostCheck[]> {
+  const checks = readinessChecks(backend);
   if (checks.some((check) => check.state === 'failed')) {
-    return [...checks, skipped('netns'), ...PROBE_STEPS.map(skipped)];
+    return [...checks, ...PROBE_STEPS.map(skipped)];
   }
-  return [...checks, ...(await kernelChecks(run))];
-}
-
-/** The scratch namespace and the probe steps inside it. */
-async function kernelChecks(run: Runner): Promise<HostCheck[]> {
-  let failure: ProbeFailure | undefined;
-  try {
-    failure = await withScratchNetns(run, (netns) => probeKernel(run, netns));
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return [
-      failed('netns', `cannot create a scratch namespace: ${message}`),
-      ...PROBE_STEPS.map(skipped),
-    ];
-  }
+  const failure = await backend.probe();
   const failedAt = failure ? PROBE_STEPS.indexOf(failure.step) : PROBE_STEPS.length;
   return [
-    ok('netns', 'created and deleted a scratch namespace'),
-    ...PROBE_STEPS.map((step, i) =>
-      i < failedAt
-        ? ok(step, PROBED[step])
-        : i === failedAt
-          ? probeFailed(step, failure!)
-          : skipped(step),
-    ),
+    ...checks,
+    ...PROBE_STEPS.map((step, i): HostCheck => {
+      if (i < failedAt) return { name: step, state: 'ok', detail: PROBED[step] };
+      if (i > failedAt) return skipped(step);
+      const notPermitted = /EPERM|EACCES|not permitted/i.test(
+        `${failure!.error.errno} ${failure!.error.detail}`,
+      );
+      return {
+        name: step,
+        state: 'failed',
+        detail: failure!.error.message,
+        fix: notPermitted ? PROBE_FIXES.netns : PROBE_FIXES[step],
+      };
+    }),
   ];
 }
 
-function probeFailed(step: ProbeStep, failure: ProbeFailure): HostCheck {
-  const check = failed(step, failure.error.message);
-  return /Operation not permitted/i.test(failure.error.stderr) ? { ...check, fix: AS_ROOT } : check;
-}
-
-function ok(name: string, detail: string): HostCheck {
-  return { name, state: 'ok', detail };
-}
-
-function failed(name: string, detail: string): HostCheck {
-  return { name, state: 'failed', detail, fix: FIXES[name] };
+function fromRequirement(requirement: Requirement): HostCheck {
+  const { name, ok, detail, fix } = requirement;
+  return ok
+    ? { name, state: 'ok', detail }
+    : { name, state: 'failed', detail, ...(fix ? { fix } : {}) };
 }
 
 function skipped(name: string): HostCheck {

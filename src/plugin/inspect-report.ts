@@ -1,9 +1,11 @@
 // The plain-data shapes of `urunc-tap inspect --json` (stable: fields are only ever added).
-import type { IngressHook, Link } from '../net/model.js';
-import { isUruncTapFilter } from './marks.js';
-import { parseTapAlias } from './tap-owner.js';
+import { formatHandle, type IngressHook, type Link } from '../net/model.js';
+import { isUruncTapFilter, parseTapAlias, QDISC_MARK } from './marks.js';
 
-/** A tap urunc-tap made. `vmmAttached` is its carrier: some process (a VMM) holds it open. */
+/**
+ * A tap urunc-tap made. `vmmAttached` is its carrier: some process (a VMM) holds it open.
+ * `user` and `group` are the tap's owner and group as decimal ids, null when it has none.
+ */
 export interface TapReport {
   name: string;
   owner: { network: string; ifname: string; containerId: string } | { digest: string };
@@ -39,6 +41,8 @@ export interface DeviceReport {
   up: boolean;
   carrier: boolean;
   qdisc: 'ingress' | 'clsact' | null;
+  /** The qdisc carries urunc-tap's mark: urunc-tap added it (and removes it with its last filter). */
+  qdiscByUrunctap: boolean;
   filters: FilterReport[];
 }
 
@@ -51,8 +55,8 @@ export function tapReport(link: Link): TapReport {
       owner.kind === 'digest'
         ? { digest: owner.digest }
         : { network: owner.network, ifname: owner.ifname, containerId: owner.containerId },
-    user: link.tun?.user ?? null,
-    group: link.tun?.group ?? null,
+    user: idText(link.tun?.owner),
+    group: idText(link.tun?.group),
     mtu: link.mtu,
     mac: link.mac,
     up: link.up,
@@ -71,10 +75,11 @@ export function deviceReport(link: Link, hook: IngressHook): DeviceReport {
     up: link.up,
     carrier: link.carrier,
     qdisc: hook.qdisc ?? null,
+    qdiscByUrunctap: hook.qdiscMark === QDISC_MARK,
     filters: hook.filters.map((filter) => ({
       pref: filter.pref,
       kind: filter.kind,
-      handle: filter.handle,
+      handle: formatHandle(filter.kind, filter.handle),
       urunctap: isUruncTapFilter(filter),
       actions: filter.actions.map((action) => ({
         kind: action.kind,
@@ -84,4 +89,8 @@ export function deviceReport(link: Link, hook: IngressHook): DeviceReport {
       })),
     })),
   };
+}
+
+function idText(id: number | undefined): string | null {
+  return id === undefined ? null : String(id);
 }

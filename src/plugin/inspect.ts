@@ -1,15 +1,33 @@
 // `urunc-tap inspect`: what urunc-tap made in a namespace, and whether it works (pure).
-import type { Link } from '../net/model.js';
-import { REDIRECT_PREF } from './attachment.js';
+import { hookOf, linkNamed, type Link, type NamespaceSnapshot } from '../net/model.js';
 import { deviceReport, tapReport, type DeviceReport, type TapReport } from './inspect-report.js';
-import { isUruncTap, isUruncTapFilter, redirectTarget } from './marks.js';
-import type { NamespaceView } from './observe-namespace.js';
-import { parseTapAlias, type TapOwner } from './tap-owner.js';
+import {
+  isUruncTap,
+  isUruncTapFilter,
+  parseTapAlias,
+  REDIRECT_PREF,
+  redirectTarget,
+  targetsDeletedDevice,
+  type TapOwner,
+} from './marks.js';
+import { shadowing } from './plan-add.js';
 
-/** Problems, most severe first: the verdict is the first kind found, else healthy or clean. */
-export const PROBLEM_KINDS = ['black-hole', 'broken', 'orphaned-tap', 'foreign-filters'] as const;
+/** Problems, most severe first: the verdict is the first kind found. */
+export const PROBLEM_KINDS = [
+  'black-hole',
+  'shadowed',
+  'broken',
+  'orphaned-tap',
+  'foreign-filters',
+] as const;
 export type ProblemKind = (typeof PROBLEM_KINDS)[number];
-export type Verdict = ProblemKind | 'healthy' | 'clean';
+
+/**
+ * The verdicts: a problem kind, or `waiting-for-vmm` (wired as ADD makes it, but no VMM holds
+ * the tap yet, or any more: traffic to the pod is dropped until one attaches, which is normal
+ * between ADD and the VMM's start and while a crashed VMM restarts), `healthy`, or `clean`.
+ */
+export type Verdict = ProblemKind | 'waiting-for-vmm' | 'healthy' | 'clean';
 
 /** One thing wrong, on one device. */
 export interface Finding {
@@ -33,86 +51,92 @@ export interface InspectScope {
   ifname?: string;
 }
 
+/** Whether a verdict is one an operator has to act on (`inspect` exits 3). */
+export function isProblem(verdict: Verdict): verdict is ProblemKind {
+  return (PROBLEM_KINDS as readonly string[]).includes(verdict);
+}
+
 /**
- * Judges a namespace. A black hole is a redirect of ours that drops the pod's traffic: to a
- * deleted device (`*`), or to a tap without carrier, which no VMM holds (frames sent to it are
- * dropped). An orphaned tap is one of ours that no redirect feeds, or whose pod interface is
- * gone. Broken is anything else of ours that is not as ADD makes it. Foreign filters are
- * other programs' filters on a device that carries our redirect (those at a lower pref run
- * before ours and may take its traffic).
+ * Judges a namespace. A black hole drops the pod's traffic for good: a redirect to a deleted
+ * device (`*`) on a device of ours, whoever made it. Shadowed: a foreign match-all filter runs
+ * before our redirect and takes every packet. An orphaned tap is one of ours that no redirect
+ * feeds, or whose pod interface is gone. Broken is anything else of ours not as ADD makes it.
+ * Foreign filters are other programs' filters beside our redirect that do not take everything.
+ * A wiring that is right but whose tap no VMM holds is `waiting-for-vmm`, not a problem.
  */
-export function inspect(view: NamespaceView, scope: InspectScope = {}): InspectReport {
-  const byName = new Map(view.links.map((link) => [link.name, link]));
+export function inspect(snapshot: NamespaceSnapshot, scope: InspectScope = {}): InspectReport {
   const ownerOf = (link: Link) => parseTapAlias(link.alias);
-  const taps = view.links.filter(
+  const taps = snapshot.links.filter(
     (link) =>
       isUruncTap(link) &&
       (!scope.tap || link.name === scope.tap) &&
       (!scope.ifname || ifnameOf(ownerOf(link)) === scope.ifname),
   );
-  const tapNames = new Set(taps.map((tap) => tap.name));
-  const hookOf = (name: string) => view.hooks.get(name) ?? { qdisc: undefined, filters: [] };
+  const filtersOf = (name: string) => hookOf(snapshot, name).filters;
   const findings: Finding[] = [];
   const found = (kind: ProblemKind, device: string, message: string) =>
     findings.push({ kind, device, message });
 
   // Pod-side devices: every non-tap device holding a filter of ours, within the scope.
-  const podDevices = view.links.filter((link) => {
+  const podDevices = snapshot.links.filter((link) => {
     if (isUruncTap(link)) return false;
     if (scope.ifname && link.name !== scope.ifname) return false;
-    const ours = hookOf(link.name).filters.filter(isUruncTapFilter);
+    const ours = filtersOf(link.name).filter(isUruncTapFilter);
     if (ours.length === 0) return scope.ifname === link.name;
     return !scope.tap || ours.some((f) => [scope.tap, '*'].includes(redirectTarget(f)));
   });
+  let waiting = false;
   for (const dev of podDevices) {
-    const { filters } = hookOf(dev.name);
+    const filters = filtersOf(dev.name);
     const ours = filters.filter(isUruncTapFilter);
+    const foreign = filters.filter((filter) => !isUruncTapFilter(filter));
     if (ours.length > 1)
       found('broken', dev.name, `${dev.name} has ${ours.length} urunc-tap redirects, expected 1`);
+    for (const filter of filters.filter(targetsDeletedDevice)) {
+      const whose = isUruncTapFilter(filter) ? "urunc-tap's" : 'a foreign';
+      found(
+        'black-hole',
+        dev.name,
+        `${dev.name} has ${whose} redirect to a deleted device (pref ${filter.pref}): every frame it takes is dropped`,
+      );
+    }
     for (const filter of ours) {
       const target = redirectTarget(filter);
-      const tap = target === undefined ? undefined : byName.get(target);
-      if (target === '*') {
-        found(
-          'black-hole',
-          dev.name,
-          `${dev.name} redirects to a deleted device: every frame arriving on ${dev.name} is dropped`,
-        );
-      } else if (!tap || !isUruncTap(tap)) {
+      if (target === '*') continue;
+      const tap = target === undefined ? undefined : linkNamed(snapshot, target);
+      if (!tap || !isUruncTap(tap)) {
         found(
           'broken',
           dev.name,
           `${dev.name}'s urunc-tap redirect points at ${target ?? 'nothing'}, which is not a urunc-tap tap`,
         );
       } else if (!tap.carrier) {
-        found(
-          'black-hole',
-          dev.name,
-          `${dev.name} redirects to ${tap.name}, which no VMM holds (no carrier): ${dev.name}'s traffic is dropped until a VMM opens it`,
-        );
+        waiting = true;
       }
     }
-    const foreign = filters.filter((filter) => !isUruncTapFilter(filter));
-    if (ours.length > 0 && foreign.length > 0) {
-      const first = foreign.filter((filter) => filter.pref < REDIRECT_PREF).length;
+    if (ours.length === 0) continue;
+    for (const message of shadowing(dev.name, foreign)) found('shadowed', dev.name, message);
+    const others = foreign.filter((filter) => !targetsDeletedDevice(filter));
+    if (
+      others.length > 0 &&
+      !findings.some((f) => f.kind === 'shadowed' && f.device === dev.name)
+    ) {
+      const first = others.filter((filter) => filter.pref < REDIRECT_PREF).length;
       found(
         'foreign-filters',
         dev.name,
-        `${dev.name} has ${foreign.length} filters not made by urunc-tap (${first} run before its redirect)`,
+        `${dev.name} has ${others.length} filters not made by urunc-tap (${first} run before its redirect)`,
       );
     }
   }
   for (const tap of taps) {
-    const owner = ownerOf(tap);
-    const podName = ifnameOf(owner);
-    const fed = view.links.some(
+    const podName = ifnameOf(ownerOf(tap));
+    const fed = snapshot.links.some(
       (link) =>
         !isUruncTap(link) &&
-        hookOf(link.name).filters.some(
-          (f) => isUruncTapFilter(f) && redirectTarget(f) === tap.name,
-        ),
+        filtersOf(link.name).some((f) => isUruncTapFilter(f) && redirectTarget(f) === tap.name),
     );
-    if (podName && !byName.has(podName)) {
+    if (podName && !linkNamed(snapshot, podName)) {
       found(
         'orphaned-tap',
         tap.name,
@@ -127,7 +151,15 @@ export function inspect(view: NamespaceView, scope: InspectScope = {}): InspectR
         `no urunc-tap redirect feeds ${tap.name}: the pod's traffic never reaches it`,
       );
     }
-    const back = hookOf(tap.name).filters.filter(isUruncTapFilter).map(redirectTarget);
+    for (const filter of filtersOf(tap.name)) {
+      if (isUruncTapFilter(filter) || !targetsDeletedDevice(filter)) continue;
+      found(
+        'black-hole',
+        tap.name,
+        `${tap.name} has a foreign redirect to a deleted device (pref ${filter.pref}): the guest's frames it takes are dropped`,
+      );
+    }
+    const back = filtersOf(tap.name).filter(isUruncTapFilter).map(redirectTarget);
     if (back.length === 0)
       found(
         'broken',
@@ -136,24 +168,26 @@ export function inspect(view: NamespaceView, scope: InspectScope = {}): InspectR
       );
     else if (back.includes('*'))
       found(
-        'broken',
+        'black-hole',
         tap.name,
         `${tap.name} redirects to a deleted device: the guest's frames are dropped`,
       );
     if (!tap.up) found('broken', tap.name, `${tap.name} is down`);
   }
-  const shown = new Set([...tapNames, ...podDevices.map((dev) => dev.name)]);
-  const devices = view.links
+  const shown = new Set([...taps, ...podDevices].map((link) => link.name));
+  const devices = snapshot.links
     .filter(
-      (link) => shown.has(link.name) || (!scope.tap && !scope.ifname && hookOf(link.name).qdisc),
+      (link) =>
+        shown.has(link.name) || (!scope.tap && !scope.ifname && snapshot.hooks.has(link.name)),
     )
-    .map((link) => deviceReport(link, hookOf(link.name)));
+    .map((link) => deviceReport(link, hookOf(snapshot, link.name)));
   const kinds = new Set(findings.map((finding) => finding.kind));
   const anythingOurs =
-    taps.length > 0 || podDevices.some((dev) => hookOf(dev.name).filters.some(isUruncTapFilter));
+    taps.length > 0 || podDevices.some((dev) => filtersOf(dev.name).some(isUruncTapFilter));
   const verdict: Verdict =
-    PROBLEM_KINDS.find((kind) => kinds.has(kind)) ?? (anythingOurs ? 'healthy' : 'clean');
-  return { netns: view.netns, verdict, findings, taps: taps.map(tapReport), devices };
+    PROBLEM_KINDS.find((kind) => kinds.has(kind)) ??
+    (!anythingOurs ? 'clean' : waiting ? 'waiting-for-vmm' : 'healthy');
+  return { netns: snapshot.netns, verdict, findings, taps: taps.map(tapReport), devices };
 }
 
 function ifnameOf(owner: TapOwner | undefined): string | undefined {

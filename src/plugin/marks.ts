@@ -1,19 +1,163 @@
-// Recognising what urunc-tap made, whatever the attachment: the marks ADD leaves behind.
-import type { Link, TcFilter } from '../net/model.js';
-import { parseRedirectCookie } from './attachment.js';
-import { isUruncTapAlias } from './tap-owner.js';
+// Ownership: the identity of one attachment and the marks urunc-tap leaves on what it makes
+// (the tap's alias, the redirects' action cookies, the ingress qdisc's size-table mark), so
+// every verb finds exactly its own objects in the namespace, with no host-side state and
+// whatever today's config says.
+import { createHash } from 'node:crypto';
+import type { Link, NamespaceSnapshot, TcFilter } from '../net/model.js';
 
-/** Whether a filter is urunc-tap's: one of its actions carries our cookie marker. */
-export function isUruncTapFilter(filter: TcFilter): boolean {
-  return filter.actions.some((action) => parseRedirectCookie(action.cookie) !== undefined);
+/** What names one attachment in CNI: (network, container ID, interface). */
+export interface AttachmentId {
+  network: string;
+  containerId: string;
+  ifname: string;
 }
 
-/** Whether a link is a tap urunc-tap made: a tap carrying our alias. */
-export function isUruncTap(link: Link): boolean {
-  return link.tun?.type === 'tap' && isUruncTapAlias(link.alias);
+/** One attachment as a verb handles it: plus where it lives and the tap name ADD uses. */
+export interface Attachment extends AttachmentId {
+  netns: string;
+  tapName: string;
+}
+
+/**
+ * Priority of our redirect filters. tc counts auto-assigned priorities down from 49152, so a
+ * fixed value above it never collides with a filter added without `pref`; lower prefs (other
+ * plugins' filters) still run first.
+ */
+export const REDIRECT_PREF = 65280;
+
+/**
+ * The mark on an ingress qdisc urunc-tap added ("utap" in ASCII), kept in its size table's mpu
+ * (see IngressHook.qdiscMark): the fact "we added this qdisc" lives on the qdisc itself, so it
+ * survives a retry, a re-plan and a `kill -9` between adding the qdisc and its filter.
+ */
+export const QDISC_MARK = 0x75746170;
+
+/** "urunc-tap" in hex: the action cookie prefix that marks a filter as urunc-tap's. */
+const COOKIE_MARKER = Buffer.from('urunc-tap').toString('hex');
+
+/** The action cookie of our redirects: the marker and 7 bytes of the attachment's digest. */
+export function redirectCookie(id: AttachmentId): string {
+  return COOKIE_MARKER + digest(id).slice(0, 14);
+}
+
+/** Whether a filter is urunc-tap's, whichever attachment made it: an action with our marker. */
+export function isUruncTapFilter(filter: TcFilter): boolean {
+  return filter.actions.some((action) => action.cookie?.startsWith(COOKIE_MARKER));
+}
+
+/** Whether a filter is this attachment's: an action with its cookie. */
+export function isAttachmentFilter(id: AttachmentId, filter: TcFilter): boolean {
+  const cookie = redirectCookie(id);
+  return filter.actions.some((action) => action.cookie === cookie);
 }
 
 /** Where a filter redirects to: its mirred target ("*" once that device was deleted). */
 export function redirectTarget(filter: TcFilter): string | undefined {
   return filter.actions.find((action) => action.kind === 'mirred')?.toDev;
+}
+
+/** Whether the filter is exactly our redirect: one mirred egress redirect to `target`. */
+export function redirectsTo(filter: TcFilter, target: string): boolean {
+  const [action, ...more] = filter.actions;
+  return (
+    more.length === 0 &&
+    action?.kind === 'mirred' &&
+    action.mirredAction === 'redirect' &&
+    action.direction === 'egress' &&
+    action.toDev === target
+  );
+}
+
+/**
+ * Whether a filter redirects or mirrors to a device that no longer exists: it can work for no
+ * one (every packet it takes is dropped), whoever made it.
+ */
+export function targetsDeletedDevice(filter: TcFilter): boolean {
+  return filter.actions.some((action) => action.kind === 'mirred' && action.toDev === '*');
+}
+
+/** IFALIASZ is 256 bytes including the NUL. */
+const MAX_ALIAS_LENGTH = 255;
+const ALIAS_PREFIX = 'urunc-tap:';
+
+/**
+ * The alias we set on the tap: which attachment owns it. Readable when it fits; a digest of
+ * the same fields when network and container ID are too long for IFALIASZ.
+ */
+export function tapAlias(id: AttachmentId): string {
+  const fields = identity(id);
+  if (ALIAS_PREFIX.length + fields.length <= MAX_ALIAS_LENGTH) return ALIAS_PREFIX + fields;
+  return `${ALIAS_PREFIX}sha256:${digest(id)}`;
+}
+
+/**
+ * The owner named by a urunc-tap alias: the attachment when the alias is the readable form,
+ * or only a digest of it (IFALIASZ was too small): such a tap can be matched against a known
+ * attachment, never read back.
+ */
+export type TapOwner =
+  | { kind: 'attachment'; network: string; ifname: string; containerId: string }
+  | { kind: 'digest'; digest: string };
+
+/**
+ * Parses an alias written by tapAlias; undefined for anything else. The fields cannot hold
+ * ":" (network names, interface names and container IDs exclude it), so the readable form
+ * splits unambiguously; it is then checked by writing it again.
+ */
+export function parseTapAlias(alias: string | undefined): TapOwner | undefined {
+  if (!alias?.startsWith(ALIAS_PREFIX)) return undefined;
+  const rest = alias.slice(ALIAS_PREFIX.length);
+  const hash = /^sha256:([0-9a-f]{64})$/.exec(rest)?.[1];
+  if (hash) return { kind: 'digest', digest: hash };
+  const [network, ifname, containerId, ...extra] = rest.split(':');
+  if (extra.length > 0 || !network || !ifname || !containerId) return undefined;
+  const owner = { network, ifname, containerId };
+  return tapAlias(owner) === alias ? { kind: 'attachment', ...owner } : undefined;
+}
+
+/** Whether a link is a tap urunc-tap made: a tap carrying our alias. */
+export function isUruncTap(link: Link): boolean {
+  return link.tun?.type === 'tap' && (link.alias?.startsWith(ALIAS_PREFIX) ?? false);
+}
+
+/** Whether a link is this attachment's tap: a tap with its alias, whatever its name. */
+export function isAttachmentTap(id: AttachmentId, link: Link): boolean {
+  return link.tun?.type === 'tap' && link.alias === tapAlias(id);
+}
+
+/** This attachment's taps in a namespace (normally one; more if tapName changed meanwhile). */
+export function attachmentTaps(snapshot: NamespaceSnapshot, id: AttachmentId): Link[] {
+  return snapshot.links.filter((link) => isAttachmentTap(id, link));
+}
+
+/** Whether the namespace holds anything of this attachment: a tap or a filter of its own. */
+export function holdsAttachment(snapshot: NamespaceSnapshot, id: AttachmentId): boolean {
+  if (attachmentTaps(snapshot, id).length > 0) return true;
+  return [...snapshot.hooks.values()].some((hook) =>
+    hook.filters.some((filter) => isAttachmentFilter(id, filter)),
+  );
+}
+
+/**
+ * A stable, locally administered unicast MAC for the tap, derived from the attachment, so the
+ * result of ADD is known without reading the device back.
+ */
+export function tapMac(id: AttachmentId): string {
+  const bytes = Buffer.from(digest(id).slice(14, 26), 'hex');
+  bytes[0] = (bytes[0]! & 0xfe) | 0x02;
+  return [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join(':');
+}
+
+/** The abstract unix socket name of an attachment's lock (see attachment-lock.ts). */
+export function lockName(id: AttachmentId): string {
+  return `\0urunc-tap/lock/${digest(id).slice(0, 40)}`;
+}
+
+function digest(id: AttachmentId): string {
+  return createHash('sha256').update(identity(id)).digest('hex');
+}
+
+/** (network, interface, container): what names one attachment in CNI. */
+function identity(id: AttachmentId): string {
+  return `${id.network}:${id.ifname}:${id.containerId}`;
 }

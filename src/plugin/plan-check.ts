@@ -1,16 +1,31 @@
 // CHECK: what of ours is missing or wrong, as a list of readable problems (empty = healthy).
-import { tapAlias, type Attachment } from './attachment.js';
+import type { CniResult } from '../cni/result.js';
+import { hookOf, linkNamed, type NamespaceSnapshot } from '../net/model.js';
 import type { PluginConfig } from './config.js';
-import { hookOf, ourFilters, redirectsTo, type NamespaceState } from './observe.js';
+import {
+  isAttachmentFilter,
+  redirectTarget,
+  redirectsTo,
+  tapAlias,
+  targetsDeletedDevice,
+  type Attachment,
+} from './marks.js';
+import { shadowing } from './plan-add.js';
 
-/** Every way the namespace differs from what ADD would have made. */
+/**
+ * Every way the namespace differs from what ADD would have made, and from what ADD reported:
+ * the CNI spec has CHECK consult `prevResult`, so the tap it lists must exist, be ours, and
+ * match (MAC; MTU where the result carries it). Black holes count whoever made them: a redirect
+ * to a deleted device on either device, a foreign match-all filter that runs before ours.
+ */
 export function checkProblems(
-  state: NamespaceState,
+  snapshot: NamespaceSnapshot,
   attachment: Attachment,
   config: PluginConfig,
 ): string[] {
   const problems: string[] = [];
-  const { podIf, tap } = state;
+  const podIf = linkNamed(snapshot, attachment.ifname);
+  const tap = linkNamed(snapshot, attachment.tapName);
   if (!podIf) problems.push(`pod interface ${attachment.ifname} is missing`);
   if (!tap) {
     problems.push(`tap ${attachment.tapName} is missing`);
@@ -26,25 +41,60 @@ export function checkProblems(
     if (mtu !== undefined && tap.mtu !== mtu)
       problems.push(`tap ${tap.name} has mtu ${tap.mtu}, expected ${mtu}`);
   }
+  problems.push(...prevResultProblems(config.prevResult, attachment, tap));
   // The pod side is checked even without a tap: its redirect is then the black hole to name.
-  if (podIf) problems.push(...redirectProblems(state, attachment, podIf.name, attachment.tapName));
-  if (podIf && tap) problems.push(...redirectProblems(state, attachment, tap.name, podIf.name));
+  if (podIf)
+    problems.push(...redirectProblems(snapshot, attachment, podIf.name, attachment.tapName));
+  if (podIf && tap) problems.push(...redirectProblems(snapshot, attachment, tap.name, podIf.name));
+  return problems;
+}
+
+/** What `prevResult` says of our tap, against the device. */
+function prevResultProblems(
+  prevResult: CniResult | undefined,
+  attachment: Attachment,
+  tap: { mac: string; mtu: number } | undefined,
+): string[] {
+  if (!prevResult) return [];
+  const listed = prevResult.interfaces?.find(
+    (entry) => entry.name === attachment.tapName && entry.sandbox === attachment.netns,
+  );
+  if (!listed) {
+    return [`prevResult does not list tap ${attachment.tapName} in ${attachment.netns}`];
+  }
+  if (!tap) return [];
+  const problems: string[] = [];
+  if (listed.mac !== undefined && listed.mac.toLowerCase() !== tap.mac) {
+    problems.push(`tap ${attachment.tapName} has mac ${tap.mac}, prevResult says ${listed.mac}`);
+  }
+  if (listed.mtu !== undefined && listed.mtu !== tap.mtu) {
+    problems.push(`tap ${attachment.tapName} has mtu ${tap.mtu}, prevResult says ${listed.mtu}`);
+  }
   return problems;
 }
 
 function redirectProblems(
-  state: NamespaceState,
+  snapshot: NamespaceSnapshot,
   attachment: Attachment,
   dev: string,
   target: string,
 ): string[] {
-  const hook = hookOf(state, dev);
+  const hook = hookOf(snapshot, dev);
   if (!hook.qdisc) return [`${dev} has no ingress qdisc`];
-  const ours = ourFilters(attachment, hook.filters);
-  if (ours.length === 0) return [`${dev} has no urunc-tap redirect`];
-  if (ours.length > 1) return [`${dev} has ${ours.length} urunc-tap redirects, expected 1`];
-  if (redirectsTo(ours[0]!, target)) return [];
-  const to = ours[0]!.actions[0]?.toDev;
+  const ours = hook.filters.filter((filter) => isAttachmentFilter(attachment, filter));
+  const foreign = hook.filters.filter((filter) => !ours.includes(filter));
+  const problems = foreign
+    .filter(targetsDeletedDevice)
+    .map(
+      (filter) =>
+        `${dev} has a foreign redirect to a deleted device (pref ${filter.pref}, black hole)`,
+    );
+  problems.push(...shadowing(dev, foreign));
+  if (ours.length === 0) return [...problems, `${dev} has no urunc-tap redirect`];
+  if (ours.length > 1)
+    return [...problems, `${dev} has ${ours.length} urunc-tap redirects, expected 1`];
+  if (redirectsTo(ours[0]!, target)) return problems;
+  const to = redirectTarget(ours[0]!);
   const where = to === '*' ? 'a deleted device (black hole)' : (to ?? 'nothing');
-  return [`the redirect on ${dev} points at ${where} instead of ${target}`];
+  return [...problems, `the redirect on ${dev} points at ${where} instead of ${target}`];
 }

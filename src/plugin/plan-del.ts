@@ -1,50 +1,129 @@
-// DEL as a plan, and the rollback of a failed ADD, which is DEL limited to what ADD created.
-import type { Link } from '../net/model.js';
-import { tapAlias, type Attachment } from './attachment.js';
-import { hookOf, ourFilters, type NamespaceState } from './observe.js';
-import type { Op } from './ops.js';
-import { planRemoval, unhook, type Ownership } from './plan-removal.js';
+// Removal as a plan, for any notion of "ours": DEL (one attachment's objects, by their marks),
+// the rollback of a failed ADD (what that ADD created), and `urunc-tap cleanup` (whatever
+// urunc-tap made). One planner, so all three leave exactly the same kind of namespace behind.
+import type { Change } from '../net/changes.js';
+import { hookOf, type Link, type NamespaceSnapshot, type TcFilter } from '../net/model.js';
+import {
+  isAttachmentFilter,
+  isAttachmentTap,
+  QDISC_MARK,
+  type Attachment,
+  type AttachmentId,
+} from './marks.js';
 
-/**
- * The ops that remove exactly what ADD made for this attachment, from whatever subset of it
- * is still there: our redirects, the ingress qdisc we added (only once no foreign filter is
- * left on it) and our tap. Empty when nothing of ours is left, so DEL is idempotent.
- */
-export function planDel(state: NamespaceState, attachment: Attachment): Op[] {
-  const links = [state.podIf, state.tap].filter((link): link is Link => link !== undefined);
-  return planRemoval(links, state.hooks, attachmentOwnership(attachment));
+/** What a removal may take: which taps go whole, and which filters go from other devices. */
+export interface Ownership {
+  /** Whether `link` is a tap to delete (its own hook goes with it). */
+  tap(link: Link): boolean;
+  /** Whether `filter`, on the ingress of device `dev`, is to be removed. */
+  filter(dev: string, filter: TcFilter): boolean;
 }
 
-/** What one attachment owns: its tap (by name and alias) and the filters with its cookie. */
-export function attachmentOwnership(attachment: Attachment): Ownership {
+/** What one attachment owns: the taps with its alias and the filters with its cookie. */
+export function attachmentOwnership(id: AttachmentId): Ownership {
   return {
-    tap: (link) => link.name === attachment.tapName && link.alias === tapAlias(attachment),
-    filter: (_dev, filter) => ourFilters(attachment, [filter]).length > 0,
+    tap: (link) => isAttachmentTap(id, link),
+    filter: (_dev, filter) => isAttachmentFilter(id, filter),
   };
 }
 
 /**
- * Undoes what a failed ADD plan created, judged against the namespace as it is after the
- * failure: whatever part of the plan did run is removed, whatever did not is simply absent.
- * Things that were there before the ADD are left alone.
+ * DEL: removes this attachment's redirects wherever they are, its taps whatever their name,
+ * and the ingress qdiscs urunc-tap added once no foreign filter is left on them, including an
+ * empty one of ours on the pod interface (an ADD killed between the qdisc and its filter).
+ * Empty when nothing is left: DEL is idempotent.
  */
-export function planRollback(addOps: Op[], state: NamespaceState, attachment: Attachment): Op[] {
-  const createdTap = addOps.some((op) => op.op === 'create-tap');
-  const ops: Op[] = [];
-  for (const dev of devicesToUnhook(state, createdTap && state.tap !== undefined)) {
-    const addedQdisc = addOps.some((op) => op.op === 'add-ingress-qdisc' && op.dev === dev);
-    const addedRedirect = addOps.some((op) => op.op === 'add-redirect' && op.dev === dev);
-    const { qdisc, filters } = hookOf(state, dev);
-    const ours = addedRedirect ? ourFilters(attachment, filters) : [];
-    ops.push(...unhook(dev, addedQdisc && qdisc === 'ingress', ours, filters));
-  }
-  if (createdTap && state.tap) ops.push({ op: 'delete-link', name: attachment.tapName });
-  return ops;
+export function planDel(snapshot: NamespaceSnapshot, id: AttachmentId): Change[] {
+  return planRemoval(snapshot, attachmentOwnership(id), [id.ifname]);
 }
 
-/** The devices whose hooks need cleaning: the tap's goes with the tap when we delete it. */
-function devicesToUnhook(state: NamespaceState, tapGoes: boolean): string[] {
-  const devices = state.podIf ? [state.podIf.name] : [];
-  if (state.tap && !tapGoes) devices.push(state.tap.name);
-  return devices;
+/**
+ * The changes that remove what `owns` claims: the claimed filters of every device kept, each
+ * device's ingress qdisc when it carries our mark and no other filter is left on it (on the
+ * devices holding a claimed filter, and on `alsoUnhook`), then the claimed taps. Filters go
+ * before taps, so no redirect of ours is ever left pointing at nothing.
+ */
+export function planRemoval(
+  snapshot: NamespaceSnapshot,
+  owns: Ownership,
+  alsoUnhook: string[] = [],
+): Change[] {
+  const taps = snapshot.links.filter((link) => owns.tap(link));
+  const changes: Change[] = [];
+  for (const link of snapshot.links) {
+    if (taps.includes(link)) continue;
+    const hook = hookOf(snapshot, link.name);
+    const ours = hook.filters.filter((filter) => owns.filter(link.name, filter));
+    if (ours.length === 0 && !alsoUnhook.includes(link.name)) continue;
+    changes.push(...unhook(link.name, hook.qdiscMark === QDISC_MARK, ours, hook.filters));
+  }
+  for (const tap of taps) changes.push({ op: 'delete-link', name: tap.name });
+  return changes;
+}
+
+/**
+ * Undoes what a failed ADD created, judged on a fresh read, and only what it proves ours now:
+ * a tap it tried to create goes only if the device of that name carries this attachment's
+ * alias, or if its creation is known to have taken effect (`effective`: iproute2 creates a tap,
+ * then sets its alias, and can fail in between) — a VMM may have made its own by TUNSETIFF
+ * between ADD's read and its write; a qdisc it added only if it carries our mark; a redirect
+ * only by this attachment's cookie. Things that were there before are left alone.
+ */
+export function planRollback(
+  attempted: Change[],
+  effective: Change[],
+  snapshot: NamespaceSnapshot,
+  attachment: Attachment,
+): Change[] {
+  const created = (op: Change['op'], dev: string) =>
+    attempted.some(
+      (change) => change.op === op && ('dev' in change ? change.dev === dev : change.name === dev),
+    );
+  const madeHere = (name: string) =>
+    effective.some((change) => change.op === 'create-tap' && change.name === name);
+  const taps = snapshot.links.filter(
+    (link) =>
+      created('create-tap', link.name) &&
+      (isAttachmentTap(attachment, link) || madeHere(link.name)),
+  );
+  const changes: Change[] = [];
+  for (const link of snapshot.links) {
+    if (taps.includes(link)) continue;
+    const hook = hookOf(snapshot, link.name);
+    const ours = created('add-redirect', link.name)
+      ? hook.filters.filter((filter) => isAttachmentFilter(attachment, filter))
+      : [];
+    const qdiscOurs = created('add-ingress-qdisc', link.name) && hook.qdiscMark === QDISC_MARK;
+    if (ours.length > 0 || qdiscOurs)
+      changes.push(...unhook(link.name, qdiscOurs, ours, hook.filters));
+  }
+  for (const tap of taps) changes.push({ op: 'delete-link', name: tap.name });
+  return changes;
+}
+
+/** Removes `ours` from a device: with the qdisc when it is ours and nobody else uses it. */
+function unhook(dev: string, qdiscIsOurs: boolean, ours: TcFilter[], all: TcFilter[]): Change[] {
+  if (qdiscIsOurs && all.length === ours.length) return [{ op: 'delete-ingress-qdisc', dev }];
+  return removeFilters(dev, ours, all);
+}
+
+/**
+ * Changes that delete `ours` from `dev`. Where a priority holds only our rules, the whole
+ * priority goes: deleting just the u32 rule would leave its empty hash table behind when
+ * another u32 filter shares the qdisc. Where a foreign rule shares the priority, only our
+ * rules go, one by handle.
+ */
+export function removeFilters(dev: string, ours: TcFilter[], all: TcFilter[]): Change[] {
+  const changes: Change[] = [];
+  for (const pref of new Set(ours.map((filter) => filter.pref))) {
+    const here = ours.filter((filter) => filter.pref === pref);
+    const shared = all.some((filter) => filter.pref === pref && !ours.includes(filter));
+    if (shared) {
+      for (const { kind, handle } of here)
+        changes.push({ op: 'delete-filter', dev, pref, kind, handle });
+    } else {
+      changes.push({ op: 'delete-priority', dev, pref, kind: here[0]!.kind });
+    }
+  }
+  return changes;
 }

@@ -1,177 +1,171 @@
-// The verbs: observe -> plan -> apply under a per-attachment lock, with rollback for ADD.
-import type { CniPlugin, VerbRequest } from '../cni/dispatch.js';
-import { CniError, ErrorCode } from '../cni/errors.js';
-import type { LogFields } from '../cni/log-file.js';
-import type { Runner } from '../net/exec.js';
+// The verbs: read -> plan -> apply under a per-attachment lock, with rollback for ADD.
+import type { CniEnv } from '../cni/env.js';
+import { CniError, ErrorCode, envError } from '../cni/errors.js';
+import { logFileProblem } from '../cni/log-file.js';
+import type { CniPlugin, VerbRequest } from '../cni/plugin-api.js';
+import { convertResult, type CniResult } from '../cni/result.js';
+import type { CniVersion } from '../cni/versions.js';
+import type { NetBackend } from '../net/backend.js';
+import type { Change } from '../net/changes.js';
+import { linkNamed } from '../net/model.js';
 import { netnsStatus } from '../net/netns.js';
-import { tapMac, type Attachment } from './attachment.js';
 import { withAttachmentLock } from './attachment-lock.js';
-import { applyOps, netError } from './apply.js';
 import { configWithCniArgs } from './cni-args.js';
-import { parseConfig, type PluginConfig } from './config.js';
-import { converge } from './converge.js';
-import { observe, type NamespaceState } from './observe.js';
-import { observeForDel } from './observe-del.js';
-import { opFields } from './op-fields.js';
-import { describe, type Op } from './ops.js';
-import { planAdd } from './plan-add.js';
+import { deleteIdentity, parseConfig, type PluginConfig } from './config.js';
+import { apply, converge, netError, read, retryLogger } from './converge.js';
+import { deleteAttachment } from './delete.js';
+import { tapMac, type Attachment } from './marks.js';
+import { planAdd, type AddPlan } from './plan-add.js';
 import { checkProblems } from './plan-check.js';
-import { planDel, planRollback } from './plan-del.js';
-import { podInterfaceFromPrevResult } from './pod-interface.js';
-import { addResult } from './result.js';
-import { withVmInterface } from './vm-interface.js';
+import { planRollback } from './plan-del.js';
+import type { Log, Platform } from './platform.js';
+import { selectPod } from './pod-selection.js';
+import { addResult, withVmInterface } from './result.js';
 
-/** Where the verbs report what they did. */
-export type Log = (message: string, fields?: LogFields) => void;
-
-/** Makes the iproute2 runner for one verb, with the configured per-call timeout. */
-export type RunnerFactory = (timeoutMs: number) => Runner;
-
-/** The urunc-tap plugin over iproute2. */
-export function createPlugin(makeRunner: RunnerFactory, log: Log): CniPlugin {
-  /** Reading, applying and converging in one namespace with one runner. */
-  const session = (attachment: Attachment, config: PluginConfig) => {
-    const run = makeRunner(config.timeoutMs);
-    const readWith = (look: typeof observe) => (): Promise<NamespaceState> =>
-      look(run, attachment).catch((error) => {
-        throw netError(error, `reading ${attachment.netns}`);
-      });
-    const read = readWith(observe);
-    // DEL reads less: one tc batch in the usual case, so it spawns at most 3 processes.
-    const readForDel = readWith(observeForDel);
-    const apply = async (ops: Op[], prefix = ''): Promise<void> => {
-      await applyOps(run, attachment.netns, ops);
-      for (const op of ops) log(prefix + describe(op), opFields(op));
-    };
-    /** Undoes what a failed ADD created, judged on a fresh read; a failure here is logged. */
-    const rollback = async (attempted: Op[]): Promise<void> => {
-      if (attempted.length === 0) return;
-      try {
-        await apply(planRollback(attempted, await read(), attachment), 'rollback: ');
-      } catch (error) {
-        log(`rollback failed, the namespace may hold a partial wiring: ${String(error)}`);
-      }
-    };
-    const onRetry = (attempt: number, error: unknown) =>
-      log(`attempt ${attempt} met a changing namespace, re-reading: ${String(error)}`);
-    return { read, readForDel, apply, onRetry, rollback };
-  };
-
+/** The urunc-tap plugin on `platform`. STATUS and GC are loaded only when called. */
+export function createPlugin(platform: Platform, log: Log): CniPlugin {
   return {
-    async add(request) {
-      const { config, attachment } = prepare(request);
-      requireNamespace(attachment.netns, 'ADD');
-      podInterfaceFromPrevResult(config.prevResult, attachment.ifname);
-      return withAttachmentLock(attachment, async () => {
-        const { read, apply, onRetry, rollback } = session(attachment, config);
-        const outcome = await converge({
-          read,
-          apply,
-          onRetry,
-          plan: (state) => planAdd(state, attachment, config),
-        });
-        if (!outcome.ok) {
-          // Never leave a half-wired pod.
-          await rollback(outcome.attempted);
-          throw netError(outcome.error, 'wiring the tap');
-        }
-        const { state, ops } = outcome;
-        if (ops.length === 0) log('already wired, nothing to change');
-        const mac = ops.some((op) => op.op === 'create-tap') ? tapMac(attachment) : state.tap!.mac;
-        const mtu = config.mtu ?? state.podIf!.mtu;
-        const result = addResult(config.prevResult, request.version, attachment, { mac, mtu });
-        // Opt-in tc-redirect-tap result shape (schema-checked boolean; see vm-interface.ts).
-        if (request.config.tcRedirectTapResult !== true) return result;
-        return withVmInterface(result, request.version, attachment, state.podIf!.mac);
-      });
-    },
-
-    async del(request) {
-      const { config, attachment } = prepare(request);
-      if (!attachment.netns) return log('CNI_NETNS is empty: the namespace is gone, nothing to do');
-      const status = netnsStatus(attachment.netns);
-      if (status === 'own') throw ownNamespace('DEL');
-      if (status !== 'namespace') return log(`${attachment.netns} is gone, nothing to do`);
-      await withAttachmentLock(attachment, async () => {
-        const { readForDel, apply, onRetry } = session(attachment, config);
-        const outcome = await converge({
-          read: readForDel,
-          apply,
-          onRetry,
-          plan: (state) => planDel(state, attachment),
-        });
-        if (!outcome.ok) throw netError(outcome.error, 'removing the tap wiring');
-        if (outcome.ops.length === 0) log('nothing of ours left to remove');
-      });
-    },
-
-    async check(request) {
-      const { config, attachment } = prepare(request);
-      requireNamespace(attachment.netns, 'CHECK');
-      const problems = await withAttachmentLock(attachment, async () =>
-        checkProblems(await session(attachment, config).read(), attachment, config),
-      );
-      if (problems.length > 0) {
-        // The problems are the message; libcni prints "msg; details", so no details repeat them.
-        throw new CniError(ErrorCode.CheckFailed, `CHECK failed: ${problems.join('; ')}`);
-      }
-    },
-
-    // STATUS and GC are loaded on demand: ADD and DEL never pay for them.
+    add: (request) => add(platform, log, request),
+    del: (request) => del(platform, log, request),
+    check: (request) => check(platform, log, request),
     async status(request) {
-      const { status } = await import('./status.js');
-      await status(makeRunner(parseConfig(request.config).timeoutMs), log, request);
+      await (await import('./status.js')).status(platform, log, request);
     },
-
     async gc(request) {
-      const { collectGarbage, SCAN_TIMEOUT_MS } = await import('./gc.js');
-      const run = makeRunner(Math.max(parseConfig(request.config).timeoutMs, SCAN_TIMEOUT_MS));
-      // Each stale attachment goes through this plugin's own DEL, logging with its context.
-      const del = (delRequest: VerbRequest, delLog: Log) =>
-        createPlugin(makeRunner, delLog).del(delRequest);
-      await collectGarbage({ run, log, del }, request);
+      await (await import('./gc.js')).collectGarbage(platform, log, request);
     },
   };
 }
 
-/** Config and attachment of a request, with the checks every verb needs. */
+async function add(platform: Platform, log: Log, request: VerbRequest): Promise<CniResult> {
+  const { config, attachment } = prepare(request);
+  const selection = selectPod(config.podAnnotation, request.config);
+  if (!selection.selected) {
+    if (selection.warning) log(selection.warning, { level: 'warn' });
+    log(`left alone: ${selection.reason} (config podAnnotation)`);
+    return passThrough(config.prevResult, request.version);
+  }
+  requireNamespace(attachment.netns, 'ADD');
+  return withAttachmentLock(attachment, platform.bindLock, async () => {
+    const backend = platform.backend({ timeoutMs: config.timeoutMs });
+    let plan: AddPlan = { changes: [], repairs: [], warnings: [] };
+    const outcome = await converge({
+      read: () => read(backend, attachment.netns),
+      plan: (snapshot) => (plan = planAdd(snapshot, attachment, config)).changes,
+      apply: (changes) => apply(backend, attachment.netns, changes, log),
+      onRetry: retryLogger(log),
+    });
+    if (!outcome.ok) {
+      // Never leave a half-wired pod.
+      await rollback(backend, attachment, outcome, log);
+      throw netError(outcome.error, 'wiring the tap');
+    }
+    for (const repair of plan.repairs) log(repair);
+    for (const warning of plan.warnings) log(warning, { level: 'warn' });
+    const { state, changes } = outcome;
+    if (changes.length === 0) log('already wired, nothing to change');
+    const podIf = linkNamed(state, attachment.ifname)!;
+    const created = changes.some((change) => change.op === 'create-tap');
+    const mac = created ? tapMac(attachment) : linkNamed(state, attachment.tapName)!.mac;
+    const mtu = config.mtu ?? podIf.mtu;
+    const result = addResult(config.prevResult, request.version, attachment, { mac, mtu });
+    if (!config.tcRedirectTapResult) return result;
+    return withVmInterface(result, request.version, attachment, podIf.mac);
+  });
+}
+
+/**
+ * DEL needs only the attachment's identity (network name, container ID, interface) and the
+ * namespace when it can be used (see deleteAttachment). Everything else in the call may be
+ * wrong, stale or missing: it is logged and ignored.
+ */
+async function del(platform: Platform, log: Log, request: VerbRequest): Promise<void> {
+  const { network, timeoutMs } = deleteIdentity(request.config);
+  const logFile = request.config.logFile;
+  const logProblem = typeof logFile === 'string' ? logFileProblem(logFile) : undefined;
+  if (logProblem) log(`logFile ${logFile} ignored: ${logProblem}`, { level: 'warn' });
+  const { containerId, ifname, netns } = request.env;
+  await deleteAttachment(platform, log, { network, containerId, ifname }, netns, timeoutMs);
+}
+
+async function check(platform: Platform, log: Log, request: VerbRequest): Promise<void> {
+  const { config, attachment } = prepare(request);
+  if (!selectPod(config.podAnnotation, request.config).selected) {
+    log('nothing to check: the pod is not selected (config podAnnotation)');
+    return;
+  }
+  requireNamespace(attachment.netns, 'CHECK');
+  const problems = await withAttachmentLock(attachment, platform.bindLock, async () => {
+    const backend = platform.backend({ timeoutMs: config.timeoutMs });
+    return checkProblems(await read(backend, attachment.netns), attachment, config);
+  });
+  if (problems.length > 0) {
+    // The problems are the message; libcni prints "msg; details", so no details repeat them.
+    throw new CniError(ErrorCode.CheckFailed, `CHECK failed: ${problems.join('; ')}`);
+  }
+}
+
+/** Config and attachment of an ADD or CHECK, with the checks both need. */
 function prepare(request: VerbRequest): { config: PluginConfig; attachment: Attachment } {
   const { env } = request;
-  // tc-redirect-tap's CNI_ARGS override the config; DEL takes only what it can use.
-  const config = parseConfig(configWithCniArgs(request.config, env.args, env.command === 'DEL'));
+  // tc-redirect-tap's CNI_ARGS override the config.
+  const config = parseConfig(configWithCniArgs(request.config, env.args));
+  return { config, attachment: attachmentOf(env, config) };
+}
+
+/** The attachment a verb handles. */
+export function attachmentOf(env: CniEnv, config: PluginConfig): Attachment {
   if (config.tapName === env.ifname) {
     throw new CniError(
       ErrorCode.InvalidNetworkConfig,
       `config key "tapName" is "${config.tapName}", the same as CNI_IFNAME; the tap needs a name of its own`,
     );
   }
-  const attachment: Attachment = {
+  return {
     network: config.network,
     containerId: env.containerId,
     ifname: env.ifname,
     netns: env.netns,
     tapName: config.tapName,
   };
-  return { config, attachment };
 }
 
-function requireNamespace(netns: string, verb: string): void {
-  const status = netnsStatus(netns);
-  if (status === 'own') throw ownNamespace(verb);
-  if (status !== 'namespace') {
-    const problem = status === 'missing' ? 'does not exist' : 'is not a network namespace';
-    throw new CniError(
-      ErrorCode.InvalidEnvironment,
-      `CNI_NETNS ${netns} ${problem}`,
-      'variable: CNI_NETNS',
-    );
+/** The previous result, unchanged, in the config's version: ADD of a pod left alone. */
+function passThrough(prevResult: CniResult | undefined, version: CniVersion): CniResult {
+  const { cniVersion: _previous, ...previous } = prevResult ?? { cniVersion: version };
+  return convertResult(previous, version);
+}
+
+/** Undoes what a failed ADD created, judged on a fresh read; a failure here is logged. */
+async function rollback(
+  backend: NetBackend,
+  attachment: Attachment,
+  failed: { attempted: Change[]; effective: Change[] },
+  log: Log,
+): Promise<void> {
+  if (failed.attempted.length === 0) return;
+  try {
+    const snapshot = await backend.read(attachment.netns);
+    const changes = planRollback(failed.attempted, failed.effective, snapshot, attachment);
+    await apply(backend, attachment.netns, changes, log, 'rollback: ');
+  } catch (error) {
+    log(`rollback failed, the namespace may hold a partial wiring: ${String(error)}`, {
+      level: 'error',
+    });
   }
 }
 
-function ownNamespace(verb: string): CniError {
-  return new CniError(
-    ErrorCode.InvalidEnvironment,
-    `CNI_NETNS is the plugin's own network namespace; refusing to ${verb} there`,
-    'variable: CNI_NETNS',
-  );
+/** ADD and CHECK work in CNI_NETNS, which must be a namespace other than the plugin's own. */
+function requireNamespace(netns: string, verb: string): void {
+  const status = netnsStatus(netns);
+  if (status === 'namespace') return;
+  if (status === 'own') {
+    throw envError('CNI_NETNS', `is the plugin's own network namespace; refusing to ${verb} there`);
+  }
+  const problem = {
+    missing: 'does not exist',
+    'not-a-namespace': 'is not a network namespace',
+    unreadable: 'cannot be read',
+  }[status];
+  throw envError('CNI_NETNS', `${netns} ${problem}`);
 }

@@ -15,15 +15,22 @@ export interface Fault {
   tool: 'ip' | 'tc';
   call: number | string;
   line?: number;
-  kind?: 'error' | 'busy' | 'hang';
+  kind?: 'error' | 'busy' | 'hang' | 'vmm-race';
+  /** For `vmm-race`: the tap the stand-in VMM creates, and where its pid goes. */
+  vmm?: { tap: string; pidFile: string };
   /** Count and fail only changes; reads (`-json`) always work. */
   writesOnly?: boolean;
 }
 
-/** Call counters live here; removed when the test worker exits. */
+/** Call counters (and stand-in VMM pid files) live here; removed when the test worker exits. */
 const counters = mkdtempSync(join(tmpdir(), 'urunc-tap-fault-'));
 process.on('exit', () => rmSync(counters, { recursive: true, force: true }));
 let faults = 0;
+
+/** A file for a fault's stand-in VMM pid, in the counters' directory. */
+export function faultFile(name: string): string {
+  return join(counters, `${name}-${++faults}`);
+}
 
 /** Environment that makes the plugin hit `fault`. */
 export function faultEnv(fault: Fault): Record<string, string> {
@@ -35,5 +42,7 @@ export function faultEnv(fault: Fault): Record<string, string> {
     FAULT_KIND: fault.kind ?? 'error',
     FAULT_WRITES_ONLY: fault.writesOnly ? '1' : '',
     FAULT_COUNTER: join(counters, `count-${++faults}`),
+    FAULT_VMM_TAP: fault.vmm?.tap ?? '',
+    FAULT_VMM_PIDFILE: fault.vmm?.pidFile ?? '',
   };
 }

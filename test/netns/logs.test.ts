@@ -1,7 +1,8 @@
 // The verb log (logFile, logLevel) with the built plugin: JSON lines of what ADD and DEL did,
-// nothing extra on stdout, and a log file that cannot be written never fails a verb.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// nothing extra on stdout, a log file that cannot be written never fails a verb, and the log
+// stays in its directory (a config writer must not make root write anywhere else).
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect } from 'vitest';
 import { test } from '../helpers/fixtures.js';
@@ -9,12 +10,15 @@ import { redirectTargets } from '../helpers/observe.js';
 import { cni, netconf } from '../helpers/plugin.js';
 import { noNetns } from '../helpers/tier.js';
 
-const temps: string[] = [];
-afterAll(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'urunc-tap-logs-'));
-  temps.push(dir);
-  return dir;
+/** The one directory log files may be in (src/cni/log-file.ts). */
+const LOG_DIR = '/var/log/urunc-tap';
+const made: string[] = [];
+afterAll(() => made.forEach((path) => rmSync(path, { recursive: true, force: true })));
+/** A fresh file name in the log directory, removed after the tests. */
+function logPath(): string {
+  const path = join(LOG_DIR, `test-${randomBytes(6).toString('hex')}.log`);
+  made.push(path);
+  return path;
 }
 const read = (file: string) =>
   readFileSync(file, 'utf8')
@@ -27,7 +31,7 @@ describe.skipIf(noNetns).concurrent('logFile', () => {
     pod: makePod,
   }) => {
     const pod = await makePod();
-    const file = join(tempDir(), 'log', 'urunc-tap.log');
+    const file = logPath();
     const config = netconf('1.0.0', { name: 'log-net', logFile: file });
     const common = { netns: pod.netns, containerId: 'ctr-log' };
     const added = await cni({ command: 'ADD', config, ...common });
@@ -84,7 +88,7 @@ describe.skipIf(noNetns).concurrent('logFile', () => {
     pod: makePod,
   }) => {
     const pod = await makePod();
-    const file = join(tempDir(), 'errors.log');
+    const file = logPath();
     const config = netconf('1.0.0', { logFile: file, logLevel: 'error' });
     expect((await cni({ command: 'ADD', config, netns: pod.netns })).exitCode).toBe(0);
     expect(existsSync(file)).toBe(false);
@@ -102,19 +106,55 @@ describe.skipIf(noNetns).concurrent('logFile', () => {
   });
 
   test.for([
-    ['a path under a regular file', '/proc/version/urunc-tap.log'],
-    ['a directory', '/tmp'],
-    ['a read-only file system', '/proc/urunc-tap.log'],
-  ])('that cannot be written (%s) never fails the verb', async ([, file], { pod: makePod }) => {
+    ['a directory in its place', (file: string) => mkdirSync(file, { recursive: true })],
+    [
+      'a symlink planted in its place (never followed)',
+      (file: string) => symlinkSync(`${file}.target`, file),
+    ],
+  ] as const)(
+    'that cannot be written (%s) never fails the verb',
+    async ([, plant], { pod: makePod }) => {
+      const pod = await makePod();
+      const file = logPath();
+      mkdirSync(LOG_DIR, { recursive: true });
+      plant(file);
+      made.push(`${file}.target`);
+      const config = netconf('1.0.0', { logFile: file });
+      const added = await cni({ command: 'ADD', config, netns: pod.netns });
+      expect(added.exitCode, added.stdout).toBe(0);
+      expect(added.json.interfaces[0].name).toBe('tap0_urunc');
+      expect(added.stderr).toContain(`: cannot write log file ${file}: `);
+      expect(existsSync(`${file}.target`)).toBe(false);
+      expect(await redirectTargets(pod.ns, 'eth0')).toEqual(['tap0_urunc']);
+      const deleted = await cni({ command: 'DEL', config, netns: pod.netns });
+      expect(deleted).toMatchObject({ exitCode: 0, stdout: '' });
+    },
+  );
+
+  test('outside its directory is refused by ADD (code 7) and ignored by DEL, never written', async ({
+    pod: makePod,
+  }) => {
     const pod = await makePod();
-    const config = netconf('1.0.0', { logFile: file });
-    const added = await cni({ command: 'ADD', config, netns: pod.netns });
-    expect(added.exitCode, added.stdout).toBe(0);
-    expect(added.json.interfaces[0].name).toBe('tap0_urunc');
-    expect(added.stderr).toContain(`: cannot write log file ${file}: `);
-    expect(await redirectTargets(pod.ns, 'eth0')).toEqual(['tap0_urunc']);
+    const outside = `/tmp/urunc-tap-log-${randomBytes(6).toString('hex')}.log`;
+    made.push(outside);
+    const config = netconf('1.0.0', { logFile: outside });
+    const refused = await cni({ command: 'ADD', config, netns: pod.netns });
+    expect(refused.json).toMatchObject({ code: 7 });
+    expect(refused.json.msg).toContain(`config key "logFile" has invalid value "${outside}"`);
+    expect(refused.json.msg).toContain(`must be a file directly in ${LOG_DIR}`);
+    expect(await redirectTargets(pod.ns, 'eth0')).toEqual([]);
+    // Wired with a good config, then the config is changed (a tenant edits its attachment):
+    // DEL still cleans up, and says why it did not log.
+    expect(
+      (await cni({ command: 'ADD', config: netconf('1.0.0'), netns: pod.netns })).exitCode,
+    ).toBe(0);
     const deleted = await cni({ command: 'DEL', config, netns: pod.netns });
     expect(deleted).toMatchObject({ exitCode: 0, stdout: '' });
+    expect(deleted.stderr).toContain(
+      `logFile ${outside} ignored: must be a file directly in ${LOG_DIR}`,
+    );
+    expect(await redirectTargets(pod.ns, 'eth0')).toEqual([]);
+    expect(existsSync(outside)).toBe(false);
   });
 
   test('a relative or non-string logFile is a config error (code 7), like any bad key', async ({

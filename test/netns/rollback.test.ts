@@ -1,6 +1,8 @@
 // A failing step of ADD leaves the namespace exactly as it was: never a half-wired pod.
 import { afterAll, describe, expect } from 'vitest';
-import { faultEnv, type Fault } from '../helpers/faults.js';
+import { readFileSync } from 'node:fs';
+import { faultEnv, faultFile, type Fault } from '../helpers/faults.js';
+import { link } from '../helpers/observe.js';
 import { test } from '../helpers/fixtures.js';
 import { snapshot } from '../helpers/netns.js';
 import { cni, netconf } from '../helpers/plugin.js';
@@ -14,12 +16,12 @@ const config = netconf('1.0.0');
 // 2 configure), tc -batch (1 qdisc eth0, 2 redirect eth0, 3 qdisc tap, 4 redirect tap).
 const FRESH_POD_FAULTS: Array<[Fault, string]> = [
   [{ tool: 'ip', call: 1 }, 'ip -json -details link show'],
-  [{ tool: 'tc', call: 1 }, 'tc -json -batch -'],
+  [{ tool: 'tc', call: 1 }, 'tc -json -details -batch -'],
   [{ tool: 'ip', call: 2, line: 1 }, 'ip tuntap add dev tap0_urunc'],
   [{ tool: 'ip', call: 2, line: 2 }, 'ip link set dev tap0_urunc'],
-  [{ tool: 'tc', call: 2, line: 1 }, 'tc qdisc add dev eth0 ingress'],
+  [{ tool: 'tc', call: 2, line: 1 }, 'tc qdisc add dev eth0 handle ffff: stab mpu'],
   [{ tool: 'tc', call: 2, line: 2 }, 'tc filter add dev eth0 ingress'],
-  [{ tool: 'tc', call: 2, line: 3 }, 'tc qdisc add dev tap0_urunc ingress'],
+  [{ tool: 'tc', call: 2, line: 3 }, 'tc qdisc add dev tap0_urunc handle ffff: stab mpu'],
   [{ tool: 'tc', call: 2, line: 4 }, 'tc filter add dev tap0_urunc ingress'],
 ];
 
@@ -64,5 +66,31 @@ describe.skipIf(noNetns).concurrent('rollback', () => {
     });
     expect(out.json).toMatchObject({ code: 100 });
     expect(await snapshot(pod.ns)).toEqual(before);
+  });
+
+  test("a tap a VMM made by TUNSETIFF between ADD's read and its write is not rolled back", async ({
+    pod: makePod,
+  }) => {
+    const pod = await makePod();
+    const pidFile = faultFile('vmm');
+    // The ip batch that creates the tap meets a tap the VMM has just made: creation fails, the
+    // re-read finds a tap that is not ours (code 102), and the rollback must leave it alone.
+    const out = await cni({
+      command: 'ADD',
+      config,
+      netns: pod.netns,
+      env: faultEnv({ tool: 'ip', call: 2, kind: 'vmm-race', vmm: { tap: 'tap0_urunc', pidFile } }),
+    });
+    const vmm = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      expect(out.json, out.stderr).toMatchObject({ code: 102 });
+      const tap = await link(pod.ns, 'tap0_urunc');
+      expect(tap, "the VMM's tap was deleted").toBeDefined();
+      expect(tap!.tun).toMatchObject({ type: 'tap', persist: false });
+      expect(tap!.alias).toBeUndefined();
+      expect(out.stderr).not.toContain('rollback: deleted tap0_urunc');
+    } finally {
+      process.kill(vmm, 'SIGKILL');
+    }
   });
 });

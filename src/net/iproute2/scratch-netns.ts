@@ -1,15 +1,9 @@
 // Throwaway named namespaces for probes: created, used, deleted, and swept up if we die first.
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { NAMED_NETNS_DIR } from '../namespaces.js';
 import type { Runner } from './exec.js';
-import { NAMED_NETNS_DIR } from './namespaces.js';
-
-/**
- * Our own network namespace, as the runner's `netns`. nsenter opens it itself, so
- * `/proc/self` is nsenter's, which is ours: entering it changes nothing, and `ip netns`
- * commands then run where the plugin runs.
- */
-export const OWN_NETNS = '/proc/self/ns/net';
+import { OWN_NETNS } from './read.js';
 
 const PREFIX = 'urunc-tap-probe-';
 

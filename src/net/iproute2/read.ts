@@ -1,0 +1,189 @@
+// Reading and changing a namespace through iproute2: one read into the model, batched changes.
+import type { Change } from '../changes.js';
+import type { IngressHook, Link, NamespaceSnapshot } from '../model.js';
+import { NAMED_NETNS_DIR } from '../namespaces.js';
+import { commandsFor, type BatchCommand } from './commands.js';
+import { IprouteError, type Runner, type Tool } from './exec.js';
+import { parseFilters, parseIngressQdiscs, parseLinks } from './parse.js';
+
+/**
+ * Our own network namespace, as the runner's `netns`. nsenter opens it itself, so
+ * `/proc/self` is nsenter's, which is ours: entering it changes nothing, and `ip netns`
+ * commands then run where the plugin runs.
+ */
+export const OWN_NETNS = '/proc/self/ns/net';
+
+/** `ip -json -details link show`: every device of the namespace. */
+export async function showLinks(run: Runner, netns: string): Promise<Link[]> {
+  return parseLinks(await run({ tool: 'ip', args: ['-json', '-details', 'link', 'show'], netns }));
+}
+
+/**
+ * The whole namespace in two processes: `ip -json -details link show`, then one
+ * `tc -json -details -batch` with `qdisc show` and `filter show dev X ingress` for each device
+ * (iproute2 prints one JSON document per batch line). A device whose name the batch syntax
+ * cannot carry (quotes, "#", "\": legal for the kernel, never ours) is listed without its hook.
+ */
+export async function readNamespace(run: Runner, netns: string): Promise<NamespaceSnapshot> {
+  const links = await showLinks(run, netns);
+  const devices = links.map((link) => link.name).filter(isBatchSafe);
+  const lines = [
+    ['qdisc', 'show'],
+    ...devices.map((dev) => ['filter', 'show', 'dev', dev, 'ingress']),
+  ];
+  const output = await run({
+    tool: 'tc',
+    args: ['-json', '-details', '-batch', '-'],
+    netns,
+    input: script(lines),
+  });
+  const documents = output.split('\n').filter((line) => line.trim() !== '');
+  if (documents.length !== lines.length) {
+    throw new IprouteError({
+      argv: ['tc', '-json', '-details', '-batch', '-'],
+      netns,
+      exitCode: 0,
+      stderr: `printed ${documents.length} JSON documents for ${lines.length} queries`,
+      timedOut: false,
+      input: script(lines),
+    });
+  }
+  const qdiscs = parseIngressQdiscs(documents[0]!);
+  const hooks = new Map<string, IngressHook>();
+  devices.forEach((dev, i) => {
+    const qdisc = qdiscs.get(dev);
+    if (qdisc) hooks.set(dev, { ...qdisc, filters: parseFilters(documents[i + 1]!) });
+  });
+  return { netns, links, hooks };
+}
+
+/**
+ * Applies changes in order: one `ip -batch` or `tc -batch` per run of same-tool commands. A
+ * failure says how far it got (NetError.progress): a change of several commands (a new tap)
+ * may have taken effect in part.
+ */
+export async function applyChanges(run: Runner, netns: string, changes: Change[]): Promise<void> {
+  const commands = changes.flatMap((change, index) =>
+    commandsFor(change).map((command, part) => ({ command, index, part })),
+  );
+  for (let start = 0; start < commands.length;) {
+    let end = start + 1;
+    while (end < commands.length && commands[end]!.command.tool === commands[start]!.command.tool)
+      end++;
+    const group = commands.slice(start, end);
+    try {
+      await runBatch(
+        run,
+        netns,
+        group[0]!.command.tool,
+        group.map((entry) => entry.command),
+      );
+    } catch (error) {
+      if (error instanceof IprouteError) {
+        // The failing line is known when iproute2 named it; otherwise nothing of the batch ran.
+        const failed = group[(error.batchLine ?? 1) - 1]!;
+        error.progress = { applied: failed.index, partial: failed.part > 0 };
+      }
+      throw error;
+    }
+    start = end;
+  }
+}
+
+/**
+ * The links of many namespaces. Named ones with one process, `ip -all netns exec ip -json
+ * -details link show` (iproute2 forks into each in turn, printing "netns: NAME" before each),
+ * instead of one nsenter per namespace, which costs tens of milliseconds each on a host with
+ * hundreds of pods; the others, and named ones it missed (vanished or appeared meanwhile, or a
+ * read that failed: it goes on and exits 0), one by one. Namespaces that cannot be read are absent.
+ */
+export async function readLinksOf(run: Runner, namespaces: string[]): Promise<Map<string, Link[]>> {
+  const found = new Map<string, Link[]>();
+  if (namespaces.some((netns) => netns.startsWith(`${NAMED_NETNS_DIR}/`))) {
+    const output = await run({
+      tool: 'ip',
+      args: ['-all', 'netns', 'exec', 'ip', '-json', '-details', 'link', 'show'],
+      netns: OWN_NETNS,
+    }).catch(() => '');
+    let current: string | undefined;
+    for (const line of output.split('\n')) {
+      const header = /^netns: (.+)$/.exec(line);
+      if (header) current = `${NAMED_NETNS_DIR}/${header[1]}`;
+      else if (current && line.startsWith('[')) {
+        try {
+          found.set(current, parseLinks(line));
+        } catch {
+          // Cut short (the namespace went away mid-read): read it on its own below.
+        }
+        current = undefined;
+      }
+    }
+  }
+  const rest = namespaces.filter((netns) => !found.has(netns));
+  // A few at a time: each read is a process.
+  for (let i = 0; i < rest.length; i += 4) {
+    await Promise.all(
+      rest.slice(i, i + 4).map(async (netns) => {
+        try {
+          found.set(netns, await showLinks(run, netns));
+        } catch {
+          // Vanished while we looked (pods come and go), or unreadable: absent.
+        }
+      }),
+    );
+  }
+  for (const netns of [...found.keys()]) if (!namespaces.includes(netns)) found.delete(netns);
+  return found;
+}
+
+/**
+ * Runs `commands` (all for one tool) as one `-batch -` process. iproute2 stops at the first
+ * failing line and names it ("Command failed -:N"); the error then carries that line's argv.
+ */
+export async function runBatch(
+  run: Runner,
+  netns: string,
+  tool: Tool,
+  commands: BatchCommand[],
+): Promise<void> {
+  const lines = commands.map((command) => command.args);
+  try {
+    await run({ tool, args: ['-batch', '-'], netns, input: script(lines) });
+  } catch (error) {
+    if (!(error instanceof IprouteError)) throw error;
+    const line = /Command failed -:(\d+)/.exec(error.stderr)?.[1];
+    const failed = line === undefined ? undefined : lines[Number(line) - 1];
+    if (!failed) throw error;
+    const named = new IprouteError({
+      argv: [tool, ...failed],
+      netns,
+      exitCode: error.exitCode,
+      stderr: error.stderr.replace(/\n?Command failed -:\d+\s*$/, ''),
+      timedOut: error.timedOut,
+      input: error.input,
+    });
+    named.batchLine = Number(line);
+    throw named;
+  }
+}
+
+/** Whether a device name can stand in a batch line (see script). */
+function isBatchSafe(name: string): boolean {
+  return name !== '' && !name.startsWith('-') && !/[\s"'\\#]/.test(name);
+}
+
+/**
+ * Serialises batch lines. iproute2's batch reader splits on white space and honours quotes
+ * and `#` comments, so an argument holding any of them would change the command: refuse it
+ * (callers validate names long before; this is the last line of defence).
+ */
+export function script(lines: string[][]): string {
+  for (const args of lines) {
+    for (const arg of args) {
+      if (!isBatchSafe(arg)) {
+        throw new Error(`unsafe argument for an iproute2 batch: ${JSON.stringify(arg)}`);
+      }
+    }
+  }
+  return lines.map((args) => args.join(' ')).join('\n') + '\n';
+}

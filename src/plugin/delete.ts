@@ -1,0 +1,74 @@
+// Removing one attachment, wherever it is: DEL's work, also run by GC for stale attachments.
+import type { NetBackend } from '../net/backend.js';
+import { netnsStatus, type NetnsStatus } from '../net/netns.js';
+import { withAttachmentLock } from './attachment-lock.js';
+import { apply, converge, netError, read, retryLogger } from './converge.js';
+import { findTaps } from './host-search.js';
+import { holdsAttachment, isAttachmentTap, type AttachmentId } from './marks.js';
+import { planDel } from './plan-del.js';
+import type { Log, Platform } from './platform.js';
+
+/**
+ * Removes what carries the attachment's marks in `netns`, under its lock. When `netns` is
+ * empty or no longer leads to the namespace (it is gone, not a namespace, unreadable, the
+ * plugin's own, or a /proc/PID path whose PID now belongs to another process while a VMM
+ * still pins the pod's namespace), it looks for the attachment's tap in every namespace of
+ * the host instead, and removes it where it is.
+ */
+export async function deleteAttachment(
+  platform: Platform,
+  log: Log,
+  id: AttachmentId,
+  netns: string,
+  timeoutMs: number,
+): Promise<void> {
+  await withAttachmentLock(id, platform.bindLock, async () => {
+    const backend = platform.backend({ timeoutMs });
+    const status: NetnsStatus | 'empty' = netns ? netnsStatus(netns) : 'empty';
+    if (status === 'namespace') {
+      const held = await deleteIn(backend, id, netns, log);
+      // A /proc/PID path may now lead to another process's namespace: then ours is elsewhere.
+      if (held || !netns.startsWith('/proc/')) return;
+    }
+    const why = status === 'namespace' ? 'holds nothing of this attachment' : NETNS_STATUS[status];
+    const found = await findTaps(
+      backend,
+      (link) => isAttachmentTap(id, link),
+      platform.namespaces?.(),
+    );
+    log(
+      `CNI_NETNS ${netns || '""'} ${why}: searched the host's namespaces for this attachment's tap, found it in ${found.length}`,
+    );
+    for (const { netns: where } of found) await deleteIn(backend, id, where, log);
+  });
+}
+
+const NETNS_STATUS: Record<Exclude<NetnsStatus, 'namespace'> | 'empty', string> = {
+  empty: 'is empty',
+  missing: 'does not exist',
+  'not-a-namespace': 'is not a network namespace',
+  own: "is the plugin's own namespace",
+  unreadable: 'cannot be read',
+};
+
+/** Removal in one namespace; resolves to whether it held anything of the attachment. */
+async function deleteIn(
+  backend: NetBackend,
+  id: AttachmentId,
+  netns: string,
+  log: Log,
+): Promise<boolean> {
+  let held = false;
+  const outcome = await converge({
+    read: () => read(backend, netns),
+    plan: (snapshot) => {
+      held ||= holdsAttachment(snapshot, id);
+      return planDel(snapshot, id);
+    },
+    apply: (changes) => apply(backend, netns, changes, log),
+    onRetry: retryLogger(log),
+  });
+  if (!outcome.ok) throw netError(outcome.error, 'removing the tap wiring');
+  if (outcome.changes.length === 0) log(`nothing of ours left to remove in ${netns}`);
+  return held;
+}
