@@ -378,6 +378,7 @@ describe.skipIf(noNetlinkTier)('netlink backend on real namespaces', () => {
       netns: p.netns,
       errno: 'EEXIST',
       timedOut: false,
+      progress: { applied: 0, partial: false }, // and nothing of the failed tap is left
     });
     expect(exists.operation).toBe(
       'ip tuntap add dev tap0_urunc mode tap user 4000 group 4001 vnet_hdr',
@@ -399,6 +400,7 @@ describe.skipIf(noNetlinkTier)('netlink backend on real namespaces', () => {
     // The kernel's own words (extended ack), and nothing after the failing change.
     const twice = await apply([qdisc, qdisc, { op: 'delete-link', name: TAP }]);
     expect(twice.error).toMatchObject({
+      progress: { applied: 1, partial: false },
       errno: 'EEXIST',
       operation: `tc qdisc add dev ${p.ifname} handle ffff: stab mpu ${MARK} ingress`,
       detail: 'Exclusivity flag on, cannot modify',
@@ -411,7 +413,10 @@ describe.skipIf(noNetlinkTier)('netlink backend on real namespaces', () => {
 
     // A tap whose configuration fails goes with our fd: never left without its alias.
     const tooBig = await apply([{ ...(tap as object), name: 'tapbig', mtu: 70000 } as Change]);
-    expect(tooBig.error).toMatchObject({ errno: 'EINVAL' });
+    expect(tooBig.error).toMatchObject({
+      errno: 'EINVAL',
+      progress: { applied: 0, partial: false },
+    });
     expect(tooBig.error.operation).toMatch(/^ip link set dev tapbig mtu 70000 address /);
     expect(tooBig.error.detail).toMatch(/mtu/i); // the kernel's message
     expect(await ipLink(p.ns, 'tapbig')).toBeUndefined();

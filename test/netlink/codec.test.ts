@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Change } from '../../src/net/changes.js';
-import { nodeAbstractAddress } from '../../src/net/netlink/abstract-socket.js';
+import { abstractLockBinder, nodeAbstractAddress } from '../../src/net/netlink/abstract-socket.js';
+import type { LockBinder } from '../../src/plugin/attachment-lock.js';
 import { createNetlinkBackend } from '../../src/net/netlink/backend.js';
 import { controlName, cookieBytes } from '../../src/net/netlink/actions.js';
 import {
@@ -337,6 +338,13 @@ describe('captured kernel dumps decode into the model iproute2 shows', () => {
     const parsed = parseMessages(twice);
     expect(parsed).toHaveLength(2);
     expect(parseDone(parsed[1]!)).toEqual({ errno: 0, message: undefined, seq: 5 });
+  });
+});
+
+describe('the lock binder', () => {
+  it('is a LockBinder of src/plugin/attachment-lock.ts', () => {
+    const binder: LockBinder = abstractLockBinder;
+    expect(typeof binder).toBe('function');
   });
 });
 

@@ -32,8 +32,8 @@ const print = (value: unknown) => process.stdout.write(JSON.stringify(value) + '
 /** A NetError's fields (its own properties are not all enumerable for JSON). */
 export function errorFields(error: unknown): Record<string, unknown> {
   if (!(error instanceof NetError)) return { name: 'Error', message: String(error) };
-  const { name, message, operation, netns, errno, timedOut, detail } = error;
-  return { name, message, operation, netns, errno, timedOut, detail };
+  const { name, message, operation, netns, errno, timedOut, detail, progress } = error;
+  return { name, message, operation, netns, errno, timedOut, detail, progress };
 }
 
 /** The network namespaces our fds refer to, as nsfs links ("net:[4026532000]"). */

@@ -61,3 +61,10 @@ export function bindAbstract(name: string): AbstractSocket | undefined {
     },
   };
 }
+
+/**
+ * bindAbstract as src/plugin/attachment-lock.ts's LockBinder (a promise of the held lock):
+ * the binder the Bun-compiled executable gives withAttachmentLock.
+ */
+export const abstractLockBinder = async (name: string): Promise<AbstractSocket | undefined> =>
+  bindAbstract(name);

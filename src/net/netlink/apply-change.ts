@@ -33,7 +33,10 @@ export class ChangeApplier {
 
   /**
    * Applies `changes` in order, one request (and its ack) at a time, and stops at the first
-   * failure (a NetError): nothing after it is sent.
+   * failure (a NetError): nothing after it is sent. The error's `progress` says how many took
+   * effect before it, and whether the failing one took effect in part: never for create-tap
+   * (a tap that failed goes with our fd), and for any other change only when its answer timed
+   * out (the kernel handles a request inside send(2), so it may be in place).
    *
    * Why not batch (several requests in one datagram, RouteSocket.requestAll): measured here
    * (test/netlink/bench.ts), two redirects take the same ~0.04 ms either way, the kernel's
@@ -41,7 +44,16 @@ export class ChangeApplier {
    * fails (netlink_rcv_skb), which would break "nothing after the first failure".
    */
   apply(changes: Change[]): void {
-    for (const change of changes) this.applyOne(change);
+    for (const [applied, change] of changes.entries()) {
+      try {
+        this.applyOne(change);
+      } catch (error) {
+        if (error instanceof NetError) {
+          error.progress = { applied, partial: error.timedOut && change.op !== 'create-tap' };
+        }
+        throw error;
+      }
+    }
   }
 
   private applyOne(change: Change): void {
