@@ -1,0 +1,183 @@
+// The only door to native code: the few libc calls rtnetlink and tun need, bound through Bun's
+// FFI at first use, each failing with a SysError that names the call and its errno.
+import { createRequire } from 'node:module';
+import type { Library, PointerArgument } from 'bun:ffi';
+
+/** A libc call that returned -1: which call, and errno by number, name and text. */
+export class SysError extends Error {
+  /** The call as a reader names it: "setns(/run/netns/x)", "ioctl(TUNSETIFF)", ... */
+  readonly call: string;
+  readonly errno: number;
+  /** errno's name ("EEXIST"), or "E<number>" for codes this file does not name. */
+  readonly code: string;
+
+  constructor(call: string, errno: number, text: string) {
+    super(`${call}: ${errnoName(errno)} (${text})`);
+    this.name = 'SysError';
+    this.call = call;
+    this.errno = errno;
+    this.code = errnoName(errno);
+  }
+}
+
+/** libc cannot be bound here: not running under Bun (the Node.js entry uses iproute2). */
+export class LibcUnavailable extends Error {
+  override readonly name = 'LibcUnavailable';
+}
+
+/** errno numbers of asm-generic/errno-base.h and errno.h that this backend can meet. */
+const ERRNO_NAMES: Record<number, string> = {
+  1: 'EPERM',
+  2: 'ENOENT',
+  3: 'ESRCH',
+  4: 'EINTR',
+  5: 'EIO',
+  6: 'ENXIO',
+  9: 'EBADF',
+  11: 'EAGAIN',
+  12: 'ENOMEM',
+  13: 'EACCES',
+  14: 'EFAULT',
+  16: 'EBUSY',
+  17: 'EEXIST',
+  19: 'ENODEV',
+  20: 'ENOTDIR',
+  22: 'EINVAL',
+  23: 'ENFILE',
+  24: 'EMFILE',
+  25: 'ENOTTY',
+  28: 'ENOSPC',
+  34: 'ERANGE',
+  36: 'ENAMETOOLONG',
+  38: 'ENOSYS',
+  61: 'ENODATA',
+  71: 'EPROTO',
+  75: 'EOVERFLOW',
+  90: 'EMSGSIZE',
+  93: 'EPROTONOSUPPORT',
+  95: 'EOPNOTSUPP',
+  97: 'EAFNOSUPPORT',
+  98: 'EADDRINUSE',
+  99: 'EADDRNOTAVAIL',
+  105: 'ENOBUFS',
+  110: 'ETIMEDOUT',
+  // include/linux/errno.h: kernel-internal, but tc lets it reach user space (no offload).
+  524: 'ENOTSUPP',
+};
+
+/** The name of an errno number ("E<n>" when unnamed here). */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES[errno] ?? `E${errno}`;
+}
+
+/** Raw signatures of the bound symbols (man 2 pages; every pointer is a typed array). */
+interface Symbols {
+  socket(domain: number, type: number, protocol: number): number;
+  bind(fd: number, address: PointerArgument, length: number): number;
+  setsockopt(
+    fd: number,
+    level: number,
+    name: number,
+    value: PointerArgument,
+    length: number,
+  ): number;
+  send(fd: number, buffer: PointerArgument, length: number, flags: number): number;
+  recv(fd: number, buffer: PointerArgument, length: number, flags: number): number;
+  close(fd: number): number;
+  open(path: PointerArgument, flags: number): number;
+  ioctl(fd: number, request: number, argument: PointerArgument): number;
+  setns(fd: number, nstype: number): number;
+  unshare(flags: number): number;
+  __errno_location(): number;
+  strerror(errno: number): string;
+}
+
+/** The calls, as JS: each returns what the C call returns, or throws SysError on -1. */
+export interface Libc {
+  socket(domain: number, type: number, protocol: number): number;
+  bind(fd: number, address: Uint8Array, call?: string): void;
+  setsockopt(fd: number, level: number, name: number, value: Uint8Array, call: string): void;
+  /** Sends all of `buffer` (one datagram); returns the bytes sent. */
+  send(fd: number, buffer: Uint8Array, flags: number): number;
+  /** Receives one datagram into `buffer`; with MSG_TRUNC, returns its full length. */
+  recv(fd: number, buffer: Uint8Array, flags: number): number;
+  close(fd: number): void;
+  open(path: string, flags: number): number;
+  /** ioctl with a pointer (a typed array the kernel reads or fills) or an integer argument. */
+  ioctl(fd: number, request: number, argument: Uint8Array | number, call: string): number;
+  setns(fd: number, nstype: number, call: string): void;
+  unshare(flags: number): void;
+  /** strerror(3): "No such device", ... */
+  strerror(errno: number): string;
+}
+
+let loaded: Libc | undefined;
+
+/**
+ * libc, bound on first use. `bun:ffi` is required at run time rather than imported, so that
+ * every module of this backend can be imported (and its pure parts tested) under Node, and
+ * bundlers never need to resolve a `bun:` specifier; under Node this throws an error saying
+ * the backend needs Bun (LibcUnavailable). Binding costs ~0.3 ms (Bun compiles one trampoline per symbol).
+ */
+export function libc(): Libc {
+  if (loaded) return loaded;
+  let ffi: typeof import('bun:ffi');
+  try {
+    ffi = createRequire(import.meta.url)('bun:ffi') as typeof import('bun:ffi');
+  } catch (error) {
+    throw new LibcUnavailable(
+      `the netlink backend needs Bun's FFI (bun:ffi): ${(error as Error).message}`,
+    );
+  }
+  const lib: Library<Symbols> = ffi.dlopen<Symbols>('libc.so.6', {
+    socket: { args: ['i32', 'i32', 'i32'], returns: 'i32' },
+    bind: { args: ['i32', 'ptr', 'u32'], returns: 'i32' },
+    setsockopt: { args: ['i32', 'i32', 'i32', 'ptr', 'u32'], returns: 'i32' },
+    // ssize_t: i64_fast gives a JS number (a bigint only beyond 2^53, never for a datagram).
+    send: { args: ['i32', 'ptr', 'usize', 'i32'], returns: 'i64_fast' },
+    recv: { args: ['i32', 'ptr', 'usize', 'i32'], returns: 'i64_fast' },
+    close: { args: ['i32'], returns: 'i32' },
+    open: { args: ['ptr', 'i32'], returns: 'i32' },
+    // The third argument is a pointer or an integer (TUNSETPERSIST takes the value itself).
+    ioctl: { args: ['i32', 'u64', 'ptr'], returns: 'i32' },
+    setns: { args: ['i32', 'i32'], returns: 'i32' },
+    unshare: { args: ['i32'], returns: 'i32' },
+    __errno_location: { args: [], returns: 'ptr' },
+    strerror: { args: ['i32'], returns: 'cstring' },
+  });
+  const c = lib.symbols;
+  // errno is thread-local; every call runs on the JS thread, so its address never changes.
+  const errnoAddress = c.__errno_location();
+  const fail = (call: string): never => {
+    const errno = ffi.read.i32(errnoAddress, 0);
+    throw new SysError(call, errno, String(c.strerror(errno)));
+  };
+  const check = (rc: number, call: string): number => (rc < 0 ? fail(call) : rc);
+  // A blocking call cut short by a signal (Bun's own, say) fails with EINTR even under
+  // SA_RESTART when the socket has a timeout (socket(7)): those are simply made again.
+  const retrying = (make: () => number, call: string): number => {
+    for (;;) {
+      const rc = make();
+      if (rc >= 0) return rc;
+      if (ffi.read.i32(errnoAddress, 0) !== 4) return fail(call);
+    }
+  };
+  loaded = {
+    socket: (domain, type, protocol) => check(c.socket(domain, type, protocol), 'socket'),
+    bind: (fd, address, call = 'bind') => void check(c.bind(fd, address, address.length), call),
+    setsockopt: (fd, level, name, value, call) =>
+      void check(c.setsockopt(fd, level, name, value, value.length), call),
+    send: (fd, buffer, flags) => retrying(() => c.send(fd, buffer, buffer.length, flags), 'send'),
+    recv: (fd, buffer, flags) => retrying(() => c.recv(fd, buffer, buffer.length, flags), 'recv'),
+    close: (fd) => void check(c.close(fd), 'close'),
+    open: (path, flags) => {
+      const bytes = new TextEncoder().encode(`${path}\0`);
+      return retrying(() => c.open(bytes, flags), `open(${path})`);
+    },
+    ioctl: (fd, request, argument, call) => check(c.ioctl(fd, request, argument), call),
+    setns: (fd, nstype, call) => void check(c.setns(fd, nstype), call),
+    unshare: (flags) => void check(c.unshare(flags), 'unshare'),
+    strerror: (errno) => String(c.strerror(errno)),
+  };
+  return loaded;
+}

@@ -1,0 +1,107 @@
+// `doctor`'s kernel probe, in a namespace that cannot outlive the process: unshare(CLONE_NEWNET)
+// on the JS thread, build there what ADD builds, step by step, and let the namespace go.
+import type { ProbeFailure, ProbeStep } from '../backend.js';
+import type { Change } from '../changes.js';
+import { NetError } from '../errors.js';
+import { ChangeApplier, type ApplyHooks } from './apply-change.js';
+import { addMatchAllRequest } from './filter.js';
+import { getLinkRequest, parseLink } from './link.js';
+import { NamespaceHandle } from './namespace.js';
+import { asNetError, withSocket } from './session.js';
+import type { RouteSocket } from './socket.js';
+
+/** How the probe's namespace is named in errors: it has no path. */
+export const PROBE_NETNS = 'a new namespace (unshare --net)';
+
+const DEV = 'utprobe0';
+
+/** Where the probe stops to be looked at (tests): after each step, before the next. */
+export interface ProbeHooks extends ApplyHooks {
+  afterStep?: (step: ProbeStep) => void;
+}
+
+/**
+ * Tries, in a fresh namespace, a persistent vnet_hdr tap (up, with an alias), an ingress qdisc
+ * on it, a u32 match-all filter, and a u32 filter with a mirred redirect and a cookie; returns
+ * the first step that failed. Nothing names the namespace: it is referenced only by this
+ * process's fds, closed here (or by the kernel if the process dies), and then freed with
+ * everything in it.
+ */
+export function runProbe(timeoutMs: number, hooks: ProbeHooks = {}): ProbeFailure | undefined {
+  let ns: NamespaceHandle;
+  try {
+    ns = NamespaceHandle.fresh();
+  } catch (error) {
+    return { step: 'netns', error: netError('unshare --net', error) };
+  }
+  try {
+    let socket: RouteSocket | undefined;
+    try {
+      return withSocket(ns, PROBE_NETNS, timeoutMs, (opened) => {
+        socket = opened;
+        hooks.afterStep?.('netns');
+        return runSteps(ns, opened, hooks);
+      });
+    } catch (error) {
+      // Only opening the socket fails outside the steps.
+      if (socket) throw error;
+      return { step: 'netns', error: netError('unshare --net', error) };
+    }
+  } finally {
+    ns.close();
+  }
+}
+
+function runSteps(
+  ns: NamespaceHandle,
+  socket: RouteSocket,
+  hooks: ProbeHooks,
+): ProbeFailure | undefined {
+  const applier = new ChangeApplier(ns, socket, hooks);
+  const tap: Change = {
+    op: 'create-tap',
+    name: DEV,
+    owner: undefined,
+    group: undefined,
+    vnetHdr: true,
+    multiQueue: false,
+    mtu: 1500,
+    mac: '02:00:00:00:00:01',
+    alias: 'urunc-tap probe',
+  };
+  const steps: Array<[ProbeStep, () => void]> = [
+    ['tap', () => applier.apply([tap])],
+    ['ingress', () => applier.apply([{ op: 'add-ingress-qdisc', dev: DEV, mark: 1 }])],
+    [
+      'u32',
+      () => {
+        const operation = `tc filter add dev ${DEV} ingress pref 1 protocol all u32 match u32 0 0`;
+        const index = parseLink(socket.query(getLinkRequest(DEV), operation))!.index;
+        socket.request(addMatchAllRequest(index, 1), operation);
+      },
+    ],
+    [
+      'mirred',
+      () =>
+        applier.apply([
+          { op: 'add-redirect', dev: DEV, pref: 2, target: 'lo', cookie: '0123456789abcdef' },
+        ]),
+    ],
+  ];
+  for (const [step, run] of steps) {
+    try {
+      run();
+    } catch (error) {
+      if (error instanceof NetError) return { step, error };
+      throw error;
+    }
+    hooks.afterStep?.(step);
+  }
+  return undefined;
+}
+
+function netError(operation: string, error: unknown): NetError {
+  const converted = asNetError(operation, PROBE_NETNS, error);
+  if (converted instanceof NetError) return converted;
+  throw converted;
+}
