@@ -6,7 +6,7 @@
 //                  Node 20 SEA runs), prepared with --experimental-sea-config and injected with
 //                  postject into a copy of the node binary running this script.
 // Usage: node scripts/build-standalone.mjs [--runtime bun|sea] [--entry FILE] [--out FILE]
-// (defaults: bun, src/main.ts, build/urunc-tap). The output is written under a temporary name
+// (defaults: bun, src/main-native.ts, build/urunc-tap). The output is written under a temporary name
 // and renamed into place, so a test running the old executable meanwhile is not disturbed.
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -141,7 +141,7 @@ async function buildSea(entry, out, dir) {
 
 /** Builds one self-contained executable of `entry` with `runtime` at `out`. */
 export async function buildStandalone({ runtime = 'bun', entry, out = STANDALONE_PATH }) {
-  const source = resolve(entry ?? join(ROOT, 'src', 'main.ts'));
+  const source = resolve(entry ?? join(ROOT, 'src', 'main-native.ts'));
   if (!existsSync(source)) throw new Error(`no such entry: ${source}`);
   const dir = mkdtempSync(join(tmpdir(), 'urunc-tap-standalone-'));
   // Built under its final name (Bun shows it in stack traces) in a directory beside `out`,

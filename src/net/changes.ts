@@ -1,5 +1,7 @@
 // The changes a backend applies to a namespace: plain data, so plans are testable without root.
-// Each names its shell equivalent; both backends (rtnetlink, iproute2) carry out the same list.
+// Each has one shell equivalent (shellEquivalent): the iproute2 backend runs it, the netlink
+// backend sends the same requests and names it when one fails.
+import { formatHandle } from './model.js';
 
 /** One change to a namespace. */
 export type Change =
@@ -106,4 +108,75 @@ export function describeChange(change: Change): ChangeDescription {
         text: `deleted filters at pref ${change.pref} on ${change.dev}`,
       };
   }
+}
+
+/**
+ * The `ip`/`tc` commands a change stands for, in order, each as an argv (create-tap is two:
+ * `ip tuntap add`, then `ip link set`). `ip -n NS`/`tc -n NS` replays them by hand.
+ */
+export function shellEquivalent(change: Change): string[][] {
+  switch (change.op) {
+    case 'create-tap': {
+      const tuntap = ['ip', 'tuntap', 'add', 'dev', change.name, 'mode', 'tap'];
+      if (change.owner !== undefined) tuntap.push('user', String(change.owner));
+      if (change.group !== undefined) tuntap.push('group', String(change.group));
+      if (change.vnetHdr) tuntap.push('vnet_hdr');
+      if (change.multiQueue) tuntap.push('multi_queue');
+      const setup = ['mtu', String(change.mtu), 'address', change.mac, 'alias', change.alias, 'up'];
+      return [tuntap, ['ip', 'link', 'set', 'dev', change.name, ...setup]];
+    }
+    case 'set-link':
+      return [['ip', 'link', 'set', 'dev', change.name, 'mtu', String(change.mtu), 'up']];
+    case 'delete-link':
+      return [['ip', 'link', 'del', 'dev', change.name]];
+    case 'add-ingress-qdisc':
+      // tc writes a whole size table with the stab (tsize 512); only mpu carries the mark.
+      return [
+        [
+          'tc',
+          'qdisc',
+          'add',
+          'dev',
+          change.dev,
+          'handle',
+          'ffff:',
+          'stab',
+          'mpu',
+          String(change.mark),
+          'ingress',
+        ],
+      ];
+    case 'delete-ingress-qdisc':
+      return [['tc', 'qdisc', 'del', 'dev', change.dev, 'ingress']];
+    case 'add-redirect': {
+      const matchAll = ['protocol', 'all', 'u32', 'match', 'u32', '0', '0'];
+      const redirect = [
+        'action',
+        'mirred',
+        'egress',
+        'redirect',
+        'dev',
+        change.target,
+        'cookie',
+        change.cookie,
+      ];
+      return [[...filterHead('add', change.dev, change.pref), ...matchAll, ...redirect]];
+    }
+    case 'delete-filter':
+      return [
+        [
+          ...filterHead('del', change.dev, change.pref),
+          'handle',
+          formatHandle(change.kind, change.handle),
+          change.kind,
+        ],
+      ];
+    case 'delete-priority':
+      return [[...filterHead('del', change.dev, change.pref), change.kind]];
+  }
+}
+
+/** `tc filter VERB dev DEV ingress pref P`, the common head of filter commands. */
+function filterHead(verb: 'add' | 'del', dev: string, pref: number): string[] {
+  return ['tc', 'filter', verb, 'dev', dev, 'ingress', 'pref', String(pref)];
 }

@@ -118,7 +118,7 @@ describe.skipIf(noNetns).concurrent.each(EXAMPLE_FILES)('conf/%s at cniVersion 1
       // remembers the guest's MAC for the pod's address (its kernel would re-resolve it only
       // after several seconds), so forget it first.
       await sh('ip', ['-n', pod.nodeNs, 'neigh', 'flush', 'dev', 'veth0']);
-      expect(await podAnswersPing(pod)).toBe(true);
+      expect(await podAnswersPing(pod, 4)).toBe(true);
 
       const again = await cni({
         command: 'DEL',
@@ -254,7 +254,7 @@ describe.skipIf(noNetns).concurrent('1.1.0 verbs', () => {
       // The stale attachment is gone as after its DEL; the listed one is untouched.
       expect((await links(stale.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
       expect(await ingressQdiscs(stale.ns)).toEqual({});
-      expect(await podAnswersPing(stale)).toBe(true);
+      expect(await podAnswersPing(stale, 4)).toBe(true);
       expect(await redirectTargets(kept.ns, 'eth0')).toEqual(['tap0_urunc']);
       expect(await redirectTargets(kept.ns, 'tap0_urunc')).toEqual(['eth0']);
 

@@ -59,6 +59,6 @@ describe.skipIf(noVm)('a crash-looping real VMM (qemu)', () => {
     await del(wired, true);
     await expectNothingOfOurs(pod, tap);
     await takePodIpBack(pod);
-    expect(await podAnswersPing(pod)).toBe(true);
+    expect(await podAnswersPing(pod, 4)).toBe(true);
   }, 600_000);
 });

@@ -24,7 +24,7 @@ describe.skipIf(noVm)('DEL around a real VMM (qemu)', () => {
     await handPodIpToGuest(pod);
     const vm = start(wired);
     await vm.ready();
-    expect(await podAnswersPing(pod)).toBe(true);
+    expect(await podAnswersPing(pod, 4)).toBe(true);
     return { wired, vm, tap: wired.vmm.tap };
   }
 
@@ -50,7 +50,7 @@ describe.skipIf(noVm)('DEL around a real VMM (qemu)', () => {
     await expectNothingOfOurs(pod, tap);
 
     await takePodIpBack(pod);
-    expect(await podAnswersPing(pod)).toBe(true);
+    expect(await podAnswersPing(pod, 4)).toBe(true);
   }, 300_000);
 
   test('DEL while the VMM still runs → DEL succeeds, tap gone → the VMM can then be killed', async ({
@@ -72,6 +72,6 @@ describe.skipIf(noVm)('DEL around a real VMM (qemu)', () => {
     await expectNothingOfOurs(pod, tap);
 
     await takePodIpBack(pod);
-    expect(await podAnswersPing(pod)).toBe(true);
+    expect(await podAnswersPing(pod, 4)).toBe(true);
   }, 300_000);
 });

@@ -42,7 +42,7 @@ describe.skipIf(noVm)('a real VMM (qemu) behind the tap', () => {
     const ready = await vm.ready();
     expect(ready.mac).toBe(podIf!.mac);
     expect(ready.ip).toBe(`${GUEST_NETWORK.address}/${GUEST_NETWORK.prefixLength}`);
-    expect(await podAnswersPing(pod)).toBe(true);
+    expect(await podAnswersPing(pod, 4)).toBe(true);
 
     const tapBefore = await frameCounters(pod.ns, wired.vmm.tap);
     const redirectBefore = await redirectCounters(pod.ns, pod.ifname);

@@ -19,6 +19,8 @@ export interface Invocation {
   timeoutMs?: number;
   /** Raw stdin instead of JSON.stringify(config). */
   stdin?: string | Buffer;
+  /** Another build to run than PLUGIN (the faulty twin of faults.ts, say). */
+  executable?: string;
 }
 
 export interface Outcome {
@@ -65,7 +67,7 @@ export function outcomeOf(exitCode: number, stdout: string, stderr: string): Out
 
 /** Invokes the plugin and returns what it printed; never throws on a non-zero exit. */
 export async function cni(invocation: Invocation): Promise<Outcome> {
-  const result = await execa(PLUGIN, [], {
+  const result = await execa(invocation.executable ?? PLUGIN, [], {
     env: runtimeEnv(invocation),
     extendEnv: false,
     input: stdinOf(invocation),

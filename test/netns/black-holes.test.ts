@@ -4,7 +4,7 @@
 // children, and CHECK consulting prevResult.
 import { execa } from 'execa';
 import { describe, expect } from 'vitest';
-import { faultEnv } from '../helpers/faults.js';
+import { FAULTY_PLUGIN, faultEnv } from '../helpers/faults.js';
 import { test } from '../helpers/fixtures.js';
 import { podAnswersPing } from '../helpers/netns.js';
 import { ingressQdiscs, links, ourRules } from '../helpers/observe.js';
@@ -52,7 +52,7 @@ describe.skipIf(noNetns).concurrent('black holes', () => {
     // The ingress qdisc was somebody else's (no mark): it stays, empty; the pod works again.
     expect(await ingressQdiscs(pod.ns)).toEqual({ eth0: 'ingress' });
     expect(await rules(pod.ns, 'eth0')).toEqual([]);
-    expect(await podAnswersPing(pod)).toBe(true);
+    expect(await podAnswersPing(pod, 4)).toBe(true);
   });
 
   test('CHECK and inspect name a foreign dead end on the tap; ADD repairs it', async ({
@@ -124,7 +124,7 @@ describe.skipIf(noNetns).concurrent('black holes', () => {
 describe.skipIf(noNetns).concurrent('a killed plugin', () => {
   /** Starts `invocation` as a runtime would and returns the running process. */
   const start = (invocation: Invocation) =>
-    execa(PLUGIN, [], {
+    execa(invocation.executable ?? PLUGIN, [], {
       env: runtimeEnv(invocation),
       extendEnv: false,
       input: stdinOf(invocation),
@@ -136,15 +136,18 @@ describe.skipIf(noNetns).concurrent('a killed plugin', () => {
   }) => {
     const pod = await makePod();
     const hang = `${4000 + Math.floor(Math.random() * 1000)}`;
-    // The tc batch (qdisc eth0, redirect eth0, ...) hangs at its 2nd line: the qdisc is there.
+    // The redirect after eth0's qdisc hangs (iproute2: the tc batch's 2nd line; netlink: the
+    // 3rd change, after create-tap and the qdisc): the qdisc is there, its filter is not.
     const plugin = start({
       command: 'ADD',
       config,
       netns: pod.netns,
-      env: {
-        ...faultEnv({ tool: 'tc', call: 2, line: 2, kind: 'hang' }),
-        FAULT_HANG_SECONDS: hang,
-      },
+      executable: FAULTY_PLUGIN,
+      env: faultEnv({
+        iproute2: { tool: 'tc', call: 2, line: 2, kind: 'hang' },
+        netlink: { op: 'apply', call: 1, change: 3, kind: 'hang' },
+        hangSeconds: Number(hang),
+      }),
     });
     expect(await waitFor(async () => (await ingressQdiscs(pod.ns)).eth0, 'ingress', 20_000)).toBe(
       'ingress',
@@ -163,6 +166,6 @@ describe.skipIf(noNetns).concurrent('a killed plugin', () => {
     expect(deleted.exitCode, deleted.stdout).toBe(0);
     expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
     expect(await ingressQdiscs(pod.ns)).toEqual({});
-    expect(await podAnswersPing(pod)).toBe(true);
+    expect(await podAnswersPing(pod, 4)).toBe(true);
   });
 });

@@ -123,7 +123,7 @@ describe.skipIf(noNetns).concurrent('coexistence', () => {
     // DEL leaves a tap that is not ours in place too.
     expect((await cni({ command: 'DEL', config, netns: pod.netns })).exitCode).toBe(0);
     expect(await snapshot(pod.ns)).toEqual(before);
-    expect(await podAnswersPing(pod)).toBe(true);
+    expect(await podAnswersPing(pod, 4)).toBe(true);
   });
 
   test("another container's DEL leaves this attachment's wiring alone", async ({

@@ -28,7 +28,7 @@ async function del(pod: Pod, netns = pod.netns) {
 async function expectClean(pod: Pod) {
   expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
   expect(await ingressQdiscs(pod.ns)).toEqual({});
-  expect(await podAnswersPing(pod)).toBe(true);
+  expect(await podAnswersPing(pod, 4)).toBe(true);
 }
 
 describe.skipIf(noNetns).concurrent('DEL tolerates', () => {
@@ -76,7 +76,7 @@ describe.skipIf(noNetns).concurrent('DEL tolerates', () => {
     // gone it stays (empty, harmless); everything else of ours is gone.
     expect(await link(pod.ns, TAP)).toBeUndefined();
     expect(await ourRules(pod.ns, 'eth0')).toEqual([]);
-    expect(await podAnswersPing(pod)).toBe(true);
+    expect(await podAnswersPing(pod, 4)).toBe(true);
   });
 
   test('missing qdiscs', async ({ pod: makePod }) => {

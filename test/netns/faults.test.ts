@@ -1,7 +1,7 @@
 // Faults beyond a refused command: a hung ip/tc (timeout, code 11, rollback) and a busy
 // kernel (bounded retries from a fresh read).
 import { describe, expect } from 'vitest';
-import { faultEnv } from '../helpers/faults.js';
+import { FAULTY_PLUGIN, faultEnv } from '../helpers/faults.js';
 import { test } from '../helpers/fixtures.js';
 import { ingressQdiscs, links, ourRules } from '../helpers/observe.js';
 import { snapshot } from '../helpers/netns.js';
@@ -15,18 +15,22 @@ const hurried = netconf('1.0.0', { timeoutMs: 2000 });
 
 describe.skipIf(noNetns).concurrent('faults', () => {
   test.for([
-    ['reading the links', { tool: 'ip', call: 1 }],
-    ['applying the tc batch', { tool: 'tc', call: 2 }],
+    ['reading the namespace', { tool: 'ip', call: 1 }, { op: 'read', call: 1 }],
+    ['changing it', { tool: 'tc', call: 2 }, { op: 'apply', call: 1, change: 2 }],
   ] as const)(
-    'a hung ip/tc while %s: code 11 and the namespace as before',
-    async ([, where], { pod: makePod }) => {
+    'a hung kernel call while %s: code 11 and the namespace as before',
+    async ([, iproute2, netlink], { pod: makePod }) => {
       const pod = await makePod();
       const before = await snapshot(pod.ns);
       const out = await cni({
         command: 'ADD',
-        config,
+        config: hurried,
         netns: pod.netns,
-        env: faultEnv({ ...where, kind: 'hang' }),
+        executable: FAULTY_PLUGIN,
+        env: faultEnv({
+          iproute2: { ...iproute2, kind: 'hang' },
+          netlink: { ...netlink, kind: 'hang' },
+        }),
       });
       expect(out.exitCode).toBe(1);
       expect(out.json).toMatchObject({ code: 11 });
@@ -41,7 +45,11 @@ describe.skipIf(noNetns).concurrent('faults', () => {
       command: 'ADD',
       config,
       netns: pod.netns,
-      env: faultEnv({ tool: 'tc', call: 2, line: 3, kind: 'busy' }),
+      executable: FAULTY_PLUGIN,
+      env: faultEnv({
+        iproute2: { tool: 'tc', call: 2, line: 3, kind: 'busy' },
+        netlink: { op: 'apply', call: 1, change: 4, kind: 'busy' },
+      }),
     });
     expect(out.exitCode, out.stdout).toBe(0);
     expect(out.stderr).toContain('re-reading');
@@ -60,7 +68,11 @@ describe.skipIf(noNetns).concurrent('faults', () => {
       config,
       netns: pod.netns,
       // Every attempt's tc batch meets EBUSY (3 attempts); the kernel calms down for the rollback.
-      env: faultEnv({ tool: 'tc', call: '1-3', kind: 'busy', writesOnly: true }),
+      executable: FAULTY_PLUGIN,
+      env: faultEnv({
+        iproute2: { tool: 'tc', call: '1-3', kind: 'busy', writesOnly: true },
+        netlink: { op: 'apply', call: '1-3', change: 2, kind: 'busy' },
+      }),
     });
     expect(out.exitCode).toBe(1);
     expect(out.json).toMatchObject({ code: 100 });
@@ -78,7 +90,11 @@ describe.skipIf(noNetns).concurrent('faults', () => {
       command: 'DEL',
       config,
       netns: pod.netns,
-      env: faultEnv({ tool: 'tc', call: 2, kind: 'busy' }),
+      executable: FAULTY_PLUGIN,
+      env: faultEnv({
+        iproute2: { tool: 'tc', call: 2, kind: 'busy' },
+        netlink: { op: 'apply', call: 1, change: 1, kind: 'busy' },
+      }),
     });
     expect(out.exitCode, out.stdout).toBe(0);
     expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);

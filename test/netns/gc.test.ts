@@ -56,7 +56,7 @@ async function gc(
 async function expectClean(pod: Pod) {
   expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
   expect(await ingressQdiscs(pod.ns)).toEqual({});
-  expect(await podAnswersPing(pod)).toBe(true);
+  expect(await podAnswersPing(pod, 4)).toBe(true);
 }
 
 // One at a time, with room: each GC reads every namespace of the host, and the rest of the

@@ -1,7 +1,14 @@
 // A failing step of ADD leaves the namespace exactly as it was: never a half-wired pod.
 import { afterAll, describe, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { faultEnv, faultFile, type Fault } from '../helpers/faults.js';
+import {
+  FAULTY_PLUGIN,
+  faultEnv,
+  faultFile,
+  NATIVE,
+  type Fault,
+  type NativeFault,
+} from '../helpers/faults.js';
 import { link } from '../helpers/observe.js';
 import { test } from '../helpers/fixtures.js';
 import { snapshot } from '../helpers/netns.js';
@@ -12,33 +19,76 @@ import { noNetns } from '../helpers/tier.js';
 
 const config = netconf('1.0.0');
 
-// On a fresh pod ADD runs: ip (read links), tc (read hooks), ip -batch (tap: 1 create,
-// 2 configure), tc -batch (1 qdisc eth0, 2 redirect eth0, 3 qdisc tap, 4 redirect tap).
-const FRESH_POD_FAULTS: Array<[Fault, string]> = [
-  [{ tool: 'ip', call: 1 }, 'ip -json -details link show'],
-  [{ tool: 'tc', call: 1 }, 'tc -json -details -batch -'],
-  [{ tool: 'ip', call: 2, line: 1 }, 'ip tuntap add dev tap0_urunc'],
-  [{ tool: 'ip', call: 2, line: 2 }, 'ip link set dev tap0_urunc'],
-  [{ tool: 'tc', call: 2, line: 1 }, 'tc qdisc add dev eth0 handle ffff: stab mpu'],
-  [{ tool: 'tc', call: 2, line: 2 }, 'tc filter add dev eth0 ingress'],
-  [{ tool: 'tc', call: 2, line: 3 }, 'tc qdisc add dev tap0_urunc handle ffff: stab mpu'],
-  [{ tool: 'tc', call: 2, line: 4 }, 'tc filter add dev tap0_urunc ingress'],
-];
+// Every point where a fresh pod's ADD can fail, for the backend under test, with what the
+// error must name. iproute2 runs: ip (read links), tc (read hooks), ip -batch (tap: 1 create,
+// 2 configure), tc -batch (1 qdisc eth0, 2 redirect eth0, 3 qdisc tap, 4 redirect tap). Netlink
+// reads once, then applies create-tap, qdisc eth0, redirect eth0, qdisc tap, redirect tap.
+const FRESH_POD_FAULTS: Array<[string, Fault | NativeFault, string]> = NATIVE
+  ? [
+      ['read', { op: 'read', call: 1 }, 'RTM_GETLINK dump'],
+      ...(
+        [
+          'ip tuntap add dev tap0_urunc',
+          'tc qdisc add dev eth0 handle ffff: stab mpu',
+          'tc filter add dev eth0 ingress',
+          'tc qdisc add dev tap0_urunc handle ffff: stab mpu',
+          'tc filter add dev tap0_urunc ingress',
+        ] as const
+      ).map((operation, i): [string, NativeFault, string] => [
+        `change ${i + 1}`,
+        { op: 'apply', call: 1, change: i + 1 },
+        operation,
+      ]),
+    ]
+  : [
+      ['ip call 1', { tool: 'ip', call: 1 }, 'ip -json -details link show'],
+      ['tc call 1', { tool: 'tc', call: 1 }, 'tc -json -details -batch -'],
+      ['ip call 2 line 1', { tool: 'ip', call: 2, line: 1 }, 'ip tuntap add dev tap0_urunc'],
+      ['ip call 2 line 2', { tool: 'ip', call: 2, line: 2 }, 'ip link set dev tap0_urunc'],
+      [
+        'tc call 2 line 1',
+        { tool: 'tc', call: 2, line: 1 },
+        'tc qdisc add dev eth0 handle ffff: stab mpu',
+      ],
+      ['tc call 2 line 2', { tool: 'tc', call: 2, line: 2 }, 'tc filter add dev eth0 ingress'],
+      [
+        'tc call 2 line 3',
+        { tool: 'tc', call: 2, line: 3 },
+        'tc qdisc add dev tap0_urunc handle ffff: stab mpu',
+      ],
+      [
+        'tc call 2 line 4',
+        { tool: 'tc', call: 2, line: 4 },
+        'tc filter add dev tap0_urunc ingress',
+      ],
+    ];
+
+/** The fault of the table for the backend under test (the other backend's is never used). */
+const either = (fault: Fault | NativeFault) =>
+  NATIVE
+    ? { netlink: fault as NativeFault, iproute2: { tool: 'ip', call: 0 } as Fault }
+    : { iproute2: fault as Fault, netlink: { op: 'read', call: 0 } as NativeFault };
 
 const tally = { injected: 0, restored: 0 };
 
 describe.skipIf(noNetns).concurrent('rollback', () => {
   afterAll(() => {
     console.log(
-      `faults: ${tally.injected} injected into ADD (every ip/tc call and batch line), namespace restored exactly after ${tally.restored}`,
+      `faults: ${tally.injected} injected into ADD (${NATIVE ? 'every netlink read and change' : 'every ip/tc call and batch line'}), namespace restored exactly after ${tally.restored}`,
     );
   });
 
-  test.for(FRESH_POD_FAULTS)('fault at %o: %s', async ([fault, command], { pod: makePod }) => {
+  test.for(FRESH_POD_FAULTS)('fault at %s: %s', async ([, fault, command], { pod: makePod }) => {
     const pod = await makePod();
     const before = await snapshot(pod.ns);
     tally.injected++;
-    const out = await cni({ command: 'ADD', config, netns: pod.netns, env: faultEnv(fault) });
+    const out = await cni({
+      command: 'ADD',
+      config,
+      netns: pod.netns,
+      executable: FAULTY_PLUGIN,
+      env: faultEnv(either(fault)),
+    });
     expect(out.exitCode).toBe(1);
     expect(out.json).toMatchObject({ cniVersion: '1.0.0', code: 100 });
     expect(out.json.msg).toContain(command);
@@ -57,12 +107,16 @@ describe.skipIf(noNetns).concurrent('rollback', () => {
     await tcn(pod.ns, 'qdisc', 'add', 'dev', 'eth0', 'clsact');
     await addForeignFilter(pod.ns, 'eth0', 7);
     const before = await snapshot(pod.ns);
-    // tc -batch: 1 redirect eth0, 2 qdisc tap, 3 redirect tap (fails).
+    // tc -batch: 1 redirect eth0, 2 qdisc tap, 3 redirect tap (fails); netlink: its 4th change.
     const out = await cni({
       command: 'ADD',
       config,
       netns: pod.netns,
-      env: faultEnv({ tool: 'tc', call: 2, line: 3 }),
+      executable: FAULTY_PLUGIN,
+      env: faultEnv({
+        iproute2: { tool: 'tc', call: 2, line: 3 },
+        netlink: { op: 'apply', call: 1, change: 4 },
+      }),
     });
     expect(out.json).toMatchObject({ code: 100 });
     expect(await snapshot(pod.ns)).toEqual(before);
@@ -79,7 +133,12 @@ describe.skipIf(noNetns).concurrent('rollback', () => {
       command: 'ADD',
       config,
       netns: pod.netns,
-      env: faultEnv({ tool: 'ip', call: 2, kind: 'vmm-race', vmm: { tap: 'tap0_urunc', pidFile } }),
+      executable: FAULTY_PLUGIN,
+      env: faultEnv({
+        iproute2: { tool: 'ip', call: 2, kind: 'vmm-race' },
+        netlink: { op: 'apply', call: 1, change: 1, kind: 'vmm-race' },
+        vmm: { tap: 'tap0_urunc', pidFile },
+      }),
     });
     const vmm = Number(readFileSync(pidFile, 'utf8'));
     try {

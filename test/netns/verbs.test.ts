@@ -17,7 +17,7 @@ describe.skipIf(noNetns).concurrent.each(VERSIONS)('cniVersion %s', (version) =>
     pod: makePod,
   }) => {
     const pod = await makePod();
-    expect(await podAnswersPing(pod)).toBe(true);
+    expect(await podAnswersPing(pod, 4)).toBe(true);
     const prevResult = ptpLikeResult(version, pod.netns);
     const config = netconf(version, { prevResult });
 
@@ -88,7 +88,7 @@ describe.skipIf(noNetns).concurrent.each(VERSIONS)('cniVersion %s', (version) =>
     expect(deleted.stdout).toBe('');
     expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
     expect(await ingressQdiscs(pod.ns)).toEqual({});
-    expect(await podAnswersPing(pod)).toBe(true);
+    expect(await podAnswersPing(pod, 4)).toBe(true);
 
     // libcni sends no prevResult on a repeated DEL (its cache is gone).
     const twice = await cni({ command: 'DEL', config: netconf(version), netns: pod.netns });
