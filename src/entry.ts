@@ -4,7 +4,7 @@
 import type { CniPlugin } from './cni/plugin-api.js';
 import { dispatch } from './cni/dispatch.js';
 import { logEvent, type LogEvent } from './cni/log-file.js';
-import { readBounded } from './cni/stdin.js';
+import { readAllBounded, writeAll } from './cni/stdio.js';
 import { writeVerbLog } from './cni/verb-log.js';
 import type { Platform } from './plugin/platform.js';
 
@@ -19,7 +19,7 @@ export function runEntry(loadPlatform: PlatformLoader): void {
       // Not a CNI call's failure (those are answered on stdout), so a bug or a broken install:
       // one line, never a stack.
       const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`urunc-tap: ${message} (this is a bug: please report it)\n`);
+      writeAll(2, `urunc-tap: ${message} (this is a bug: please report it)\n`);
       process.exitCode = 1;
     },
   );
@@ -48,8 +48,8 @@ async function runCni(loadPlatform: PlatformLoader): Promise<number> {
   const outcome = await dispatch(
     {
       getenv: (name) => process.env[name],
-      readStdin: () => readBounded(process.stdin),
-      writeStdout: (text) => process.stdout.write(text + '\n'),
+      readStdin: async () => readAllBounded(0),
+      writeStdout: (text) => writeAll(1, text + '\n'),
     },
     loadPlugin,
   );
@@ -72,7 +72,7 @@ async function runCni(loadPlatform: PlatformLoader): Promise<number> {
       `${prefix} failed (code ${outcome.error.code}) after ${ms} ms: ${outcome.error.message}\n`,
     );
   } else if (outcome.command !== 'VERSION') lines.push(`${prefix} ok in ${ms} ms\n`);
-  if (lines.length > 0) process.stderr.write(lines.join(''));
+  if (lines.length > 0) writeAll(2, lines.join(''));
   return outcome.exitCode;
 }
 
