@@ -91,9 +91,32 @@ export function fakeHost(
   return { ...host, platform, backend };
 }
 
-/** A change as the kernel carries it out, on the snapshot (enough for the verbs' changes). */
-function applyChange(state: NamespaceSnapshot, change: Change): void {
+/**
+ * A change as the kernel carries it out, on the snapshot (enough for the verbs' changes); it
+ * refuses what the kernel refuses: a second device of a name, a second ingress qdisc, a filter
+ * on a device without one, anything on a device that does not exist.
+ */
+export function applyChange(state: NamespaceSnapshot, change: Change): void {
   const filtersOf = (dev: string) => state.hooks.get(dev)?.filters ?? [];
+  const refuse = (errno: string, detail: string) => {
+    throw new NetError({ operation: change.op, netns: state.netns, errno, detail });
+  };
+  const name = 'name' in change ? change.name : change.dev;
+  const exists = state.links.some((link) => link.name === name);
+  if (change.op === 'create-tap' ? exists : !exists) {
+    refuse(exists ? 'EEXIST' : 'ENODEV', `device ${name}`);
+  }
+  if (change.op === 'add-ingress-qdisc' && state.hooks.has(change.dev)) {
+    refuse('EEXIST', `ingress qdisc on ${change.dev}`);
+  }
+  if (
+    ['add-redirect', 'delete-filter', 'delete-priority', 'delete-ingress-qdisc'].includes(
+      change.op,
+    ) &&
+    !state.hooks.has(name)
+  ) {
+    refuse('EINVAL', `no ingress qdisc on ${name}`);
+  }
   const setFilters = (dev: string, keep: (filter: TcFilter) => boolean) => {
     const hook = state.hooks.get(dev);
     if (hook) state.hooks.set(dev, { ...hook, filters: hook.filters.filter(keep) });
