@@ -1,11 +1,12 @@
-// The plugin's CNI entry run inside this (long-lived) process: dispatch + createPlugin + the
-// real iproute2 runner, wired as src/main.ts's runCni wires them, minus the process around
-// them. The leak audit uses it to count this process's descriptors across a thousand verbs,
-// and because a plugin exec costs ~0.6 s here (node startup alone ~0.15 s), which would make
-// a thousand exec'd cycles take far longer than the suite may. (src/main.ts cannot be
-// imported: it runs main() on import.)
+// The plugin's CNI entry run inside this (long-lived) process: dispatch + createPlugin on the
+// platform src/main.ts gives it (the iproute2 backend, the Node.js lock binder), wired as
+// src/entry.ts's runCni wires them, minus the process around them. The leak audit uses it to
+// count this process's descriptors across a thousand verbs, and because a plugin exec costs
+// ~0.6 s here (node startup alone ~0.15 s), which would make a thousand exec'd cycles take far
+// longer than the suite may. (src/main.ts cannot be imported: it runs the entry on import.)
 import { dispatch } from '../../src/cni/dispatch.js';
-import { createRunner } from '../../src/net/exec.js';
+import { createIprouteBackend } from '../../src/net/iproute2/backend.js';
+import { nodeLockBinder } from '../../src/plugin/attachment-lock.js';
 import { createPlugin } from '../../src/plugin/plugin.js';
 import {
   outcomeOf,
@@ -27,10 +28,7 @@ export async function cniInProcess(invocation: Invocation): Promise<Outcome> {
         stdout += text + '\n';
       },
     },
-    createPlugin(
-      (timeoutMs) => createRunner({ timeoutMs }),
-      () => {},
-    ),
+    createPlugin({ backend: createIprouteBackend, bindLock: nodeLockBinder }, () => {}),
   );
   return outcomeOf(outcome.exitCode, stdout.trimEnd(), '');
 }

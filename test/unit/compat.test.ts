@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CniError } from '../../src/cni/errors.js';
 import { configWithCniArgs } from '../../src/plugin/cni-args.js';
 import { parseConfig } from '../../src/plugin/config.js';
-import { withVmInterface } from '../../src/plugin/vm-interface.js';
+import { withVmInterface } from '../../src/plugin/result.js';
 import { attachment } from './state.js';
 
 const raw = { cniVersion: '1.0.0', name: 'net1', type: 'urunc-tap', tapName: 'tapcfg' };
@@ -80,13 +80,18 @@ describe('CNI_ARGS', () => {
     expect(error.message).toContain(message);
   });
 
-  it('on DEL (lenient) drops what it cannot use instead of failing', () => {
-    const lenient = configWithCniArgs(
-      raw,
-      args('FOO=bar;IgnoreUnknown=maybe;TC_REDIRECT_TAP_UID=abc;TC_REDIRECT_TAP_NAME=tap9'),
-      true,
-    );
-    expect(lenient).toEqual({ ...raw, tapName: 'tap9' });
+  it('sets tapName from a valid name, and refuses a uid with "=" in it', () => {
+    const config = configWithCniArgs(raw, new Map([['TC_REDIRECT_TAP_NAME', 'tap.2']]));
+    expect(config).toEqual({ ...raw, tapName: 'tap.2' });
+    expect(
+      refusal(() => configWithCniArgs(raw, new Map([['TC_REDIRECT_TAP_UID', '1=2']]))).message,
+    ).toBe('CNI_ARGS TC_REDIRECT_TAP_UID has invalid value "1=2": must be a decimal integer');
+  });
+
+  it('is strict: a bad value is refused even when IgnoreUnknown is set', () => {
+    expect(
+      refusal(() => configWithCniArgs(raw, args('IgnoreUnknown=1;TC_REDIRECT_TAP_UID=abc'))).code,
+    ).toBe(4);
   });
 });
 

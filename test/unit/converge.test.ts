@@ -1,30 +1,33 @@
-// The observe -> plan -> apply loop: which failures are retried, how often, and what it
-// hands back for rollback.
+// The read -> plan -> apply loop: which failures are retried, how often, what it hands back
+// for rollback (attempted, and what took effect by NetError.progress), and how a kernel
+// failure reaches the runtime.
 import { describe, expect, it } from 'vitest';
-import { IprouteError } from '../../src/net/exec.js';
-import { converge, isTransient, MAX_ATTEMPTS } from '../../src/plugin/converge.js';
-import type { NamespaceState } from '../../src/plugin/observe.js';
-import type { Op } from '../../src/plugin/ops.js';
+import { CniError } from '../../src/cni/errors.js';
+import type { NetBackend } from '../../src/net/backend.js';
+import type { Change } from '../../src/net/changes.js';
+import { isTransient, NetError } from '../../src/net/errors.js';
+import type { NamespaceSnapshot } from '../../src/net/model.js';
+import { apply, converge, MAX_ATTEMPTS, netError, read } from '../../src/plugin/converge.js';
 import { bare } from './state.js';
 
-const failure = (stderr: string, timedOut = false) =>
-  new IprouteError({
-    argv: ['tc', '-batch', '-'],
+const failure = (errno: string | undefined, fields: Partial<{ timedOut: boolean }> = {}) =>
+  new NetError({
+    operation: 'tc filter add dev eth0 ingress',
     netns: '/n',
-    exitCode: 1,
-    stderr,
-    timedOut,
-    input: '',
+    errno,
+    detail: `RTNETLINK answers: ${errno ?? 'something'}`,
+    ...fields,
   });
 
-const op: Op = { op: 'add-ingress-qdisc', dev: 'eth0' };
+const qdisc: Change = { op: 'add-ingress-qdisc', dev: 'eth0', mark: 1 };
+const redirect: Change = { op: 'add-redirect', dev: 'eth0', pref: 1, target: 't', cookie: 'ab' };
 
-async function run(failures: unknown[]) {
+async function run(failures: unknown[], plan: Change[] = [qdisc]) {
   let reads = 0;
   const retries: number[] = [];
   const outcome = await converge({
-    read: async (): Promise<NamespaceState> => (reads++, bare()),
-    plan: () => [op],
+    read: async (): Promise<NamespaceSnapshot> => (reads++, bare()),
+    plan: () => plan,
     apply: async () => {
       const next = failures.shift();
       if (next) throw next;
@@ -35,43 +38,169 @@ async function run(failures: unknown[]) {
 }
 
 describe('converge', () => {
+  it('hands back the last read and what it applied', async () => {
+    const { outcome, reads } = await run([]);
+    expect(outcome).toEqual({ ok: true, state: bare(), changes: [qdisc] });
+    expect(reads).toBe(1);
+  });
+
   it('retries a transient failure from a fresh read', async () => {
-    const { outcome, reads, retries } = await run([
-      failure('RTNETLINK answers: Device or resource busy'),
-    ]);
+    const { outcome, reads, retries } = await run([failure('EBUSY')]);
     expect(outcome.ok).toBe(true);
     expect(reads).toBe(2);
     expect(retries).toEqual([1]);
   });
 
-  it(`gives up after ${MAX_ATTEMPTS} attempts, returning every attempted op`, async () => {
-    const busy = () => failure('RTNETLINK answers: Device or resource busy');
+  it(`gives up after ${MAX_ATTEMPTS} attempts, returning every attempted change`, async () => {
+    const busy = () => failure('EBUSY');
     const { outcome, reads } = await run([busy(), busy(), busy(), busy()]);
-    expect(outcome).toMatchObject({ ok: false, attempted: [op, op, op] });
+    expect(outcome).toMatchObject({ ok: false, attempted: [qdisc, qdisc, qdisc], effective: [] });
     expect(reads).toBe(MAX_ATTEMPTS);
   });
 
-  it('does not retry a refusal or a timeout', async () => {
+  it('does not retry a refusal, a timeout or a bug', async () => {
     for (const error of [
-      failure('RTNETLINK answers: Operation not permitted'),
-      failure('', true),
+      failure('EPERM'),
+      failure('EEXIST', { timedOut: true }),
       new Error('bug'),
     ]) {
       const { outcome, reads } = await run([error]);
-      expect(outcome).toMatchObject({ ok: false, error, attempted: [op] });
+      expect(outcome).toEqual({ ok: false, error, attempted: [qdisc], effective: [] });
       expect(reads).toBe(1);
     }
   });
 
+  it('counts as effective the changes before the failing one, and that one when partial', async () => {
+    const whole = Object.assign(failure('EPERM'), { progress: { applied: 1, partial: false } });
+    expect((await run([whole], [qdisc, redirect])).outcome).toMatchObject({
+      ok: false,
+      attempted: [qdisc, redirect],
+      effective: [qdisc],
+    });
+    const partial = Object.assign(failure('EPERM'), { progress: { applied: 1, partial: true } });
+    expect((await run([partial], [qdisc, redirect])).outcome).toMatchObject({
+      effective: [qdisc, redirect],
+    });
+  });
+
+  it('keeps what earlier attempts made effective across retries', async () => {
+    const first = Object.assign(failure('EEXIST'), { progress: { applied: 1, partial: false } });
+    const { outcome } = await run([first, failure('EPERM')], [qdisc, redirect]);
+    expect(outcome).toMatchObject({
+      ok: false,
+      attempted: [qdisc, redirect, qdisc, redirect],
+      effective: [qdisc],
+    });
+  });
+
+  it('ends on a failed read, keeping the earlier attempts', async () => {
+    let reads = 0;
+    const gone = failure('ENOENT');
+    const outcome = await converge({
+      read: async () => {
+        if (++reads > 1) throw new Error('namespace gone');
+        return bare();
+      },
+      plan: () => [qdisc],
+      apply: async () => {
+        throw gone;
+      },
+      onRetry: () => {},
+    });
+    expect(outcome).toMatchObject({ ok: false, attempted: [qdisc], effective: [] });
+    expect((outcome as { error: Error }).error.message).toBe('namespace gone');
+  });
+});
+
+describe('isTransient', () => {
   it.each([
-    ['RTNETLINK answers: File exists', true],
-    ['Cannot find device "tap0_urunc"', true],
-    ['RTNETLINK answers: No such device', true],
-    ['RTNETLINK answers: No such file or directory', true],
-    ['RTNETLINK answers: Resource temporarily unavailable', true],
-    ['RTNETLINK answers: Invalid argument', false],
-    ['Error: Specified qdisc kind is unknown.', false],
-  ])('classifies %j as transient: %s', (stderr, transient) => {
-    expect(isTransient(failure(stderr))).toBe(transient);
+    ['EEXIST', true],
+    ['ENODEV', true],
+    ['ENOENT', true],
+    ['EBUSY', true],
+    ['EAGAIN', true],
+    ['EPERM', false],
+    ['EINVAL', false],
+    [undefined, false],
+  ])('classifies errno %s as transient: %s', (errno, transient) => {
+    expect(isTransient(failure(errno))).toBe(transient);
+  });
+
+  it('never retries a timeout or something that is not a NetError', () => {
+    expect(isTransient(failure('EBUSY', { timedOut: true }))).toBe(false);
+    expect(isTransient(Object.assign(new Error('x'), { errno: 'EBUSY' }))).toBe(false);
+  });
+});
+
+describe('netError', () => {
+  it('makes a kernel failure code 100, naming what, where and what it said', () => {
+    const cause = failure('EPERM');
+    const error = netError(cause, 'wiring the tap') as CniError;
+    expect(error).toBeInstanceOf(CniError);
+    expect(error.code).toBe(100);
+    expect(error.message).toBe(
+      'wiring the tap: `tc filter add dev eth0 ingress` in /n failed (EPERM): RTNETLINK answers: EPERM',
+    );
+    expect(JSON.parse(error.details)).toEqual({
+      operation: 'tc filter add dev eth0 ingress',
+      netns: '/n',
+      errno: 'EPERM',
+      detail: 'RTNETLINK answers: EPERM',
+    });
+    expect(error.cause).toBe(cause);
+  });
+
+  it('makes a timeout "try again later" (11), and passes anything else through', () => {
+    expect(netError(failure(undefined, { timedOut: true }), 'x')).toMatchObject({ code: 11 });
+    const other = new CniError(101, 'pod interface eth0 not found');
+    expect(netError(other, 'x')).toBe(other);
+  });
+});
+
+describe('read and apply', () => {
+  const backend = (overrides: Partial<NetBackend>): NetBackend => ({
+    name: 'fake',
+    read: async () => bare(),
+    apply: async () => {},
+    readLinks: async () => new Map(),
+    requirements: () => [],
+    probe: async () => undefined,
+    ...overrides,
+  });
+
+  it('read: a failed read is a CNI error naming the namespace', async () => {
+    const failing = backend({
+      read: async () => {
+        throw failure('ENOENT');
+      },
+    });
+    await expect(read(failing, '/run/netns/x')).rejects.toMatchObject({
+      code: 100,
+      message: expect.stringMatching(/^reading \/run\/netns\/x: /),
+    });
+    await expect(read(backend({}), '/n')).resolves.toEqual(bare());
+  });
+
+  it('apply: applies, then logs each change with its description', async () => {
+    const applied: Change[][] = [];
+    const logged: Array<[string, unknown]> = [];
+    await apply(
+      backend({ apply: async (_netns, changes) => void applied.push(changes) }),
+      '/n',
+      [qdisc, { op: 'delete-link', name: 'tap0_urunc' }],
+      (message, fields) => logged.push([message, fields]),
+      'rollback: ',
+    );
+    expect(applied).toEqual([[qdisc, { op: 'delete-link', name: 'tap0_urunc' }]]);
+    expect(logged).toEqual([
+      [
+        'rollback: added ingress qdisc on eth0',
+        { op: 'add-ingress-qdisc', change: 'created', object: 'ingress qdisc on eth0' },
+      ],
+      [
+        'rollback: deleted tap0_urunc',
+        { op: 'delete-link', change: 'removed', object: 'tap tap0_urunc' },
+      ],
+    ]);
   });
 });

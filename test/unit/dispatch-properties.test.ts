@@ -2,21 +2,22 @@
 // one well-formed JSON document and exit 0/1; it never throws and never reports a bug (999).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dispatch, type CniPlugin } from '../../src/cni/dispatch.js';
-import { parseConfig } from '../../src/plugin/config.js';
+import { dispatch } from '../../src/cni/dispatch.js';
+import type { CniPlugin } from '../../src/cni/plugin-api.js';
+import { deleteIdentity, parseConfig } from '../../src/plugin/config.js';
 import {
   configArbitrary,
   containerIdArbitrary,
   ifnameArbitrary,
 } from '../helpers/config-arbitrary.js';
 
-/** Validates like the real plugin, then answers without touching any namespace. */
+/** Validates like the real plugin (DEL reads only the identity), touching no namespace. */
 const validating: CniPlugin = {
   add: async (request) => (
     parseConfig(request.config),
     { cniVersion: request.version, interfaces: [] }
   ),
-  del: async (request) => void parseConfig(request.config),
+  del: async (request) => void deleteIdentity(request.config),
   check: async (request) => void parseConfig(request.config),
 };
 
@@ -66,6 +67,28 @@ describe('dispatch properties', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  it('DEL succeeds whatever the config holds besides a valid network name', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        configArbitrary,
+        fc.constantFrom('net1', 'a.b-c_d'),
+        fc.option(fc.string({ maxLength: 20 })),
+        async (config, name, args) => {
+          const env = {
+            CNI_COMMAND: 'DEL',
+            CNI_CONTAINERID: 'c',
+            CNI_NETNS: '',
+            CNI_IFNAME: 'eth0',
+            ...(args === null ? {} : { CNI_ARGS: args }),
+          };
+          const { outcome, stdout } = await run(env, JSON.stringify({ ...config, name }));
+          expect({ exitCode: outcome.exitCode, stdout }).toEqual({ exitCode: 0, stdout: '' });
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 

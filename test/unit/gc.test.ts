@@ -1,122 +1,170 @@
-// GC's choices with scripted namespaces: which attachments are stale, and what it never touches.
+// GC's choices on a fake host: which attachments are stale, that they go exactly as DEL would
+// (same planner, same lock), and what it never touches.
 import { describe, expect, it } from 'vitest';
-import type { VerbRequest } from '../../src/cni/dispatch.js';
-import { CniError } from '../../src/cni/errors.js';
-import type { Runner } from '../../src/net/exec.js';
-import { tapAlias } from '../../src/plugin/attachment.js';
-import { collectGarbage } from '../../src/plugin/gc.js';
+import type { GcRequest } from '../../src/cni/plugin-api.js';
+import { NetError } from '../../src/net/errors.js';
+import { collectGarbage, SCAN_TIMEOUT_MS } from '../../src/plugin/gc.js';
+import { lockName, tapAlias, type Attachment } from '../../src/plugin/marks.js';
+import { fakeHost } from './fake-platform.js';
+import { attachment, hook, ourRedirect, podIf, snapshot, tap } from './state.js';
 
-const tun = { type: 'tap', pi: false, vnet_hdr: true, multi_queue: false, persist: true };
-const link = (ifname: string, alias?: string, kind = 'tun') => ({
+// Paths that lead nowhere on this host, so every removal finds its tap by the host-wide search;
+// 4194305 is above the kernel's PID_MAX_LIMIT.
+const NS = '/run/netns/urunc-tap-unit-gc';
+const PROC = '/proc/4194305/ns/net';
+
+const owner = (network: string, containerId: string, ifname = 'eth0'): Attachment => ({
+  ...attachment,
+  network,
+  containerId,
   ifname,
-  ifindex: 1,
-  mtu: 1500,
-  address: '02:00:00:00:00:01',
-  flags: ['UP'],
-  ...(alias ? { ifalias: alias } : {}),
-  linkinfo: { info_kind: kind, ...(kind === 'tun' ? { info_data: tun } : {}) },
 });
-const alias = (network: string, containerId: string, ifname = 'eth0') =>
-  tapAlias({ network, containerId, ifname, netns: '', tapName: '' });
 
-/** Namespaces and what `ip -json -details link show` prints in each. */
-const HOST: Record<string, unknown[]> = {
-  '/run/netns/valid': [
-    link('eth0', undefined, 'veth'),
-    link('tap0_urunc', alias('net1', 'ctr-valid')),
-  ],
-  '/run/netns/stale': [link('eth0', undefined, 'veth'), link('tap7', alias('net1', 'ctr-stale'))],
-  '/run/netns/other-net': [link('tap0_urunc', alias('net2', 'ctr-stale'))],
-  '/run/netns/foreign': [
-    link('tap0', 'somebody else'),
-    link('tap1'),
-    link('veth9', alias('net1', 'x'), 'veth'),
-  ],
-  '/proc/42/ns/net': [link('tap0_urunc', alias('net1', 'ctr-proc', 'net1'))],
-  '/run/netns/digest': [link('tap0_urunc', `urunc-tap:sha256:${'a'.repeat(64)}`)],
+/** A namespace holding `id`'s wiring, with its tap named `tapName`. */
+const wiredFor = (id: Attachment, tapName = 'tap0_urunc', netns = NS) =>
+  snapshot(
+    [podIf({ name: id.ifname }), tap({ name: tapName, alias: tapAlias(id) })],
+    [
+      [id.ifname, hook([ourRedirect(tapName, { owner: id })])],
+      [tapName, hook([ourRedirect(id.ifname, { owner: id })])],
+    ],
+    netns,
+  );
+
+const HOST = {
+  [`${NS}-valid`]: wiredFor(owner('net1', 'ctr-valid')),
+  [`${NS}-stale`]: wiredFor(owner('net1', 'ctr-stale'), 'tap7'),
+  [`${NS}-other-net`]: wiredFor(owner('net2', 'ctr-stale')),
+  [`${NS}-foreign`]: snapshot([
+    podIf(),
+    tap({ name: 'tap0', alias: 'somebody else' }),
+    tap({ name: 'tap1', alias: undefined }),
+    podIf({ name: 'veth9', alias: tapAlias(owner('net1', 'x')) }),
+  ]),
+  [PROC]: wiredFor(owner('net1', 'ctr-proc', 'net1')),
+  [`${NS}-digest`]: snapshot([podIf(), tap({ alias: `urunc-tap:sha256:${'a'.repeat(64)}` })]),
 };
 
-function host(failDel = new Set<string>()) {
-  const run: Runner = async (command) => {
-    const links = HOST[command.netns];
-    if (!links) throw new Error(`no namespace ${command.netns}`);
-    return JSON.stringify(links);
-  };
-  const deleted: VerbRequest[] = [];
-  const messages: string[] = [];
-  const deps = {
-    run,
-    log: (message: string) => void messages.push(message),
-    namespaces: () => [...Object.keys(HOST), '/proc/43/ns/net'],
-    del: async (request: VerbRequest) => {
-      if (failDel.has(request.env.containerId))
-        throw new CniError(100, `tc failed for ${request.env.containerId}`);
-      deleted.push(request);
-    },
-  };
-  return { deps, deleted, messages };
-}
-
-const request = (valid: Array<{ containerId: string; ifname: string }>) => ({
-  version: '1.1.0' as const,
+const request = (valid: Array<{ containerId: string; ifname: string }>): GcRequest => ({
+  version: '1.1.0',
   config: { cniVersion: '1.1.0', name: 'net1', type: 'urunc-tap', 'cni.dev/valid-attachments': [] },
-  path: ['/opt/cni/bin'],
   validAttachments: valid,
 });
 
+function run(valid: Array<{ containerId: string; ifname: string }>, failIn?: string) {
+  const host = fakeHost(HOST, {
+    alsoListed: ['/proc/4194306/ns/net'],
+    failApply: (netns) =>
+      netns === failIn
+        ? new NetError({ operation: 'tc -batch -', netns, errno: 'EPERM', detail: 'refused' })
+        : undefined,
+  });
+  const messages: string[] = [];
+  const done = collectGarbage(
+    host.platform,
+    (message) => void messages.push(message),
+    request(valid),
+  );
+  return { host, messages, done };
+}
+
 describe('collectGarbage', () => {
-  it("runs DEL for this network's attachments not listed, and only those", async () => {
-    const { deps, deleted, messages } = host();
-    await collectGarbage(deps, request([{ containerId: 'ctr-valid', ifname: 'eth0' }]));
-    expect(
-      deleted.map((r) => [r.env.containerId, r.env.ifname, r.env.netns, r.config.tapName]),
-    ).toEqual([
-      ['ctr-stale', 'eth0', '/run/netns/stale', 'tap7'],
-      ['ctr-proc', 'net1', '/proc/42/ns/net', 'tap0_urunc'],
+  it("removes this network's attachments not listed, as DEL would, and only those", async () => {
+    const { host, messages, done } = run([{ containerId: 'ctr-valid', ifname: 'eth0' }]);
+    await done;
+    expect(host.applied).toEqual([
+      [
+        `${NS}-stale`,
+        [
+          { op: 'delete-ingress-qdisc', dev: 'eth0' },
+          { op: 'delete-link', name: 'tap7' },
+        ],
+      ],
+      [
+        PROC,
+        [
+          { op: 'delete-ingress-qdisc', dev: 'net1' },
+          { op: 'delete-link', name: 'tap0_urunc' },
+        ],
+      ],
     ]);
-    expect(deleted[0]).toMatchObject({
-      version: '1.1.0',
-      env: { command: 'DEL', path: ['/opt/cni/bin'] },
-    });
+    expect(host.namespaces.get(`${NS}-stale`)!.links.map((link) => link.name)).toEqual(['eth0']);
+    expect(host.namespaces.get(`${NS}-valid`)).toEqual(HOST[`${NS}-valid`]);
+    expect(host.namespaces.get(`${NS}-other-net`)).toEqual(HOST[`${NS}-other-net`]);
+    expect(host.namespaces.get(`${NS}-foreign`)).toEqual(HOST[`${NS}-foreign`]);
     expect(messages.at(-1)).toBe('searched 7 namespaces: removed 2 of 2 stale attachments of net1');
   });
 
+  it("takes each attachment's lock, and reads the host with the long scan timeout", async () => {
+    const { host, done } = run([]);
+    await done;
+    expect(host.locks).toEqual([
+      lockName(owner('net1', 'ctr-valid')),
+      lockName(owner('net1', 'ctr-stale')),
+      lockName(owner('net1', 'ctr-proc', 'net1')),
+    ]);
+    expect(host.timeouts[0]).toBe(SCAN_TIMEOUT_MS);
+    expect(new Set(host.timeouts.slice(1))).toEqual(new Set([30_000]));
+  });
+
+  it('logs each removal with the attachment and where its tap was', async () => {
+    const { messages, done } = run([{ containerId: 'ctr-valid', ifname: 'eth0' }]);
+    await done;
+    expect(messages).toContain(
+      `ctr-stale/eth0 in ${NS}-stale: stale attachment (tap tap7), removing it as DEL would`,
+    );
+    expect(messages).toContain(`ctr-stale/eth0 in ${NS}-stale: deleted tap7`);
+  });
+
   it('keeps a digest-alias tap it cannot attribute, and says how to remove it', async () => {
-    const { deps, messages } = host();
-    await collectGarbage(deps, request([]));
-    expect(messages.join('\n')).toContain(
-      'kept tap tap0_urunc in /run/netns/digest: its alias is a digest, so its network is unknown',
+    const { host, messages, done } = run([]);
+    await done;
+    expect(messages).toContain(
+      `kept tap tap0_urunc in ${NS}-digest: its alias is a digest, so its network is unknown; remove it with \`urunc-tap cleanup --netns ${NS}-digest --tap tap0_urunc\` if it is stale`,
     );
+    expect(host.applied.map(([netns]) => netns)).not.toContain(`${NS}-digest`);
   });
 
-  it('goes on after a failed DEL, then reports every failure', async () => {
-    const { deps, deleted } = host(new Set(['ctr-stale']));
-    const error = await collectGarbage(deps, request([])).catch((e: CniError) => e);
-    expect(deleted.map((r) => r.env.containerId)).toEqual(['ctr-valid', 'ctr-proc']);
+  it('keeps a digest-alias tap of a valid attachment without a word', async () => {
+    const long = owner('net1', 'c'.repeat(250));
+    const alias = tapAlias(long);
+    expect(alias).toMatch(/^urunc-tap:sha256:/);
+    const host = fakeHost({ [NS]: snapshot([podIf(), tap({ alias })]) });
+    const messages: string[] = [];
+    await collectGarbage(host.platform, (m) => void messages.push(m), {
+      ...request([{ containerId: long.containerId, ifname: 'eth0' }]),
+    });
+    expect(messages).toEqual(['searched 1 namespaces: removed 0 of 0 stale attachments of net1']);
+    expect(host.applied).toEqual([]);
+  });
+
+  it('goes on after a failed removal, then reports every failure', async () => {
+    const { host, done } = run([], `${NS}-stale`);
+    const error = await done.catch((e: unknown) => e);
+    expect(host.applied.map(([netns]) => netns)).toEqual([`${NS}-valid`, PROC]);
     expect(error).toMatchObject({ code: 100 });
-    expect((error as CniError).message).toBe(
-      'GC met 1 failures (removed 2 of 3 stale attachments): tc failed for ctr-stale',
+    expect((error as Error).message).toBe(
+      `GC met 1 failures (removed 2 of 3 stale attachments): removing the tap wiring: \`tc -batch -\` in ${NS}-stale failed (EPERM): refused`,
     );
   });
-});
 
-describe('showLinksOfNamedNamespaces', () => {
-  it('reads every named namespace with one ip process, and GC reads only the others alone', async () => {
-    const calls: string[] = [];
-    const { deps, deleted } = host();
-    const run: Runner = async (command) => {
-      calls.push(command.netns);
-      if (command.args[0] === '-all') {
-        // As iproute2 prints it: a header per namespace, then the command's own output.
-        const stale = JSON.stringify(HOST['/run/netns/stale']);
-        return `\nnetns: stale\n${stale}\n\nnetns: gone\n\nnetns: valid\n[{"ifname": "tr`;
-      }
-      return deps.run(command);
-    };
-    await collectGarbage({ ...deps, run }, request([]));
-    expect(calls.filter((netns) => netns === '/run/netns/stale')).toEqual([]);
-    // Cut short or missing from the bulk read: read on its own.
-    expect(calls).toContain('/run/netns/valid');
-    expect(deleted.map((r) => r.env.netns)).toContain('/run/netns/stale');
+  it('is a no-op on a host with nothing of this network', async () => {
+    const host = fakeHost({ [NS]: snapshot([podIf()]) });
+    const messages: string[] = [];
+    await collectGarbage(host.platform, (m) => void messages.push(m), request([]));
+    expect(host.applied).toEqual([]);
+    expect(host.locks).toEqual([]);
+    expect(messages).toEqual(['searched 1 namespaces: removed 0 of 0 stale attachments of net1']);
+  });
+
+  it('refuses a config it cannot parse before reading anything (code 7)', async () => {
+    const host = fakeHost(HOST);
+    await expect(
+      collectGarbage(host.platform, () => {}, {
+        ...request([]),
+        config: { cniVersion: '1.1.0', name: 'bad name', type: 'urunc-tap' },
+      }),
+    ).rejects.toMatchObject({ code: 7 });
+    expect(host.timeouts).toEqual([]);
   });
 });

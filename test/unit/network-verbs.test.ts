@@ -1,8 +1,8 @@
 // STATUS and GC in the protocol layer: no container needed, spec 1.1.0 only, the GC list.
 import { describe, expect, it } from 'vitest';
-import { dispatch, type CniPlugin } from '../../src/cni/dispatch.js';
+import { dispatch } from '../../src/cni/dispatch.js';
 import { CniError } from '../../src/cni/errors.js';
-import type { GcRequest, NetworkRequest } from '../../src/cni/network-verbs.js';
+import type { CniPlugin, GcRequest, NetworkRequest } from '../../src/cni/plugin-api.js';
 
 function recorder(overrides: Partial<CniPlugin> = {}) {
   const calls: Array<[string, NetworkRequest | GcRequest]> = [];
@@ -42,14 +42,20 @@ describe('STATUS', () => {
     const { plugin, calls } = recorder();
     const out = await run({ CNI_COMMAND: 'STATUS' }, conf(), plugin);
     expect(out).toMatchObject({ exitCode: 0, stdout: '', command: 'STATUS' });
-    expect(calls).toEqual([['status', { version: '1.1.0', config: conf(), path: [] }]]);
+    expect(calls).toEqual([['status', { version: '1.1.0', config: conf() }]]);
     expect(out.config).toEqual(conf());
+    expect(out.env).toBeUndefined();
   });
 
-  it('passes CNI_PATH when given', async () => {
+  it('ignores the attachment variables, even malformed ones (the spec passes none)', async () => {
     const { plugin, calls } = recorder();
-    await run({ CNI_COMMAND: 'STATUS', CNI_PATH: '/opt/cni/bin:/usr/lib/cni' }, conf(), plugin);
-    expect(calls[0]![1].path).toEqual(['/opt/cni/bin', '/usr/lib/cni']);
+    const out = await run(
+      { CNI_COMMAND: 'STATUS', CNI_CONTAINERID: '-bad', CNI_IFNAME: 'eth 0', CNI_ARGS: 'x' },
+      conf(),
+      plugin,
+    );
+    expect(out.exitCode).toBe(0);
+    expect(calls).toEqual([['status', { version: '1.1.0', config: conf() }]]);
   });
 
   it.each(['0.3.1', '0.4.0', '1.0.0'])('is refused with code 1 for cniVersion %s', async (v) => {
