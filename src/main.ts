@@ -4,7 +4,7 @@ import { runEntry } from './entry.js';
 runEntry(async () => {
   const [{ createIprouteBackend }, { nodeLockBinder }] = await Promise.all([
     import('./net/iproute2/backend.js'),
-    import('./plugin/attachment-lock.js'),
+    import('./plugin/node-lock-binder.js'),
   ]);
   return { backend: createIprouteBackend, bindLock: nodeLockBinder };
 });

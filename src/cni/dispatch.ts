@@ -55,13 +55,15 @@ export async function dispatch(io: CniIo, source: PluginSource): Promise<Dispatc
       if (problem) throw problem;
       version = config.cniVersion as CniVersion;
     }
-    const plugin = typeof source === 'function' ? await source() : source;
+    const load = async () => (typeof source === 'function' ? await source() : source);
     if (isNetworkCommand(command)) {
-      await runNetworkVerb(command, version, config, plugin);
+      await runNetworkVerb(command, version, config, await load());
       return { exitCode: 0, command, config, warnings };
     }
     env = readEnv(io.getenv, command as CniEnv['command']);
     const request: VerbRequest = { env, version, config };
+    // Loaded once the call is known to be well-formed: a refused one loads no networking code.
+    const plugin = await load();
     if (command === 'ADD') {
       io.writeStdout(JSON.stringify(await plugin.add(request)));
     } else if (command === 'DEL') {

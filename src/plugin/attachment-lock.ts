@@ -1,6 +1,5 @@
 // Serialises the verbs of one attachment across plugin processes (a runtime may run ADD and
 // DEL of the same pod concurrently, or retry a verb while the first is still running).
-import { createServer } from 'node:net';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { lockName, type AttachmentId } from './marks.js';
 
@@ -55,18 +54,3 @@ async function acquire(bind: LockBinder, name: string, waitMs: number): Promise<
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }
-
-/** The Node.js binder: a net.Server listening on the name. */
-export const nodeLockBinder: LockBinder = (name) =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') resolve(undefined);
-      else reject(error);
-    });
-    server.listen({ path: name }, () => {
-      // The lock must not keep the process alive on its own.
-      server.unref();
-      resolve({ close: () => server.close() });
-    });
-  });

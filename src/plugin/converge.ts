@@ -92,11 +92,21 @@ export async function apply(
   log: Log,
   prefix = '',
 ): Promise<void> {
-  await backend.apply(netns, changes);
-  for (const change of changes) {
-    const { text, ...fields } = describeChange(change);
-    log(prefix + text, { op: change.op, ...fields });
+  const logged = (done: Change[]) => {
+    for (const change of done) {
+      const { text, ...fields } = describeChange(change);
+      log(prefix + text, { op: change.op, ...fields });
+    }
+  };
+  try {
+    await backend.apply(netns, changes);
+  } catch (error) {
+    // What did take effect is logged too: the rollback's removals then make sense.
+    const progress = error instanceof NetError ? error.progress : undefined;
+    if (progress) logged(changes.slice(0, progress.applied));
+    throw error;
   }
+  logged(changes);
 }
 
 /** Logs a retry of the loop. */

@@ -115,8 +115,8 @@ export function inspect(snapshot: NamespaceSnapshot, scope: InspectScope = {}): 
       }
     }
     if (ours.length === 0) continue;
-    for (const message of shadowing(dev.name, foreign)) found('shadowed', dev.name, message);
     const others = foreign.filter((filter) => !targetsDeletedDevice(filter));
+    for (const message of shadowing(dev.name, others)) found('shadowed', dev.name, message);
     if (
       others.length > 0 &&
       !findings.some((f) => f.kind === 'shadowed' && f.device === dev.name)

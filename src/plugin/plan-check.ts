@@ -89,7 +89,13 @@ function redirectProblems(
       (filter) =>
         `${dev} has a foreign redirect to a deleted device (pref ${filter.pref}, black hole)`,
     );
-  problems.push(...shadowing(dev, foreign));
+  // A dead end is named above; shadowing names the foreign match-alls that still deliver.
+  problems.push(
+    ...shadowing(
+      dev,
+      foreign.filter((filter) => !targetsDeletedDevice(filter)),
+    ),
+  );
   if (ours.length === 0) return [...problems, `${dev} has no urunc-tap redirect`];
   if (ours.length > 1)
     return [...problems, `${dev} has ${ours.length} urunc-tap redirects, expected 1`];

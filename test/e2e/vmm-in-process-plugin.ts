@@ -6,7 +6,7 @@
 // longer than the suite may. (src/main.ts cannot be imported: it runs the entry on import.)
 import { dispatch } from '../../src/cni/dispatch.js';
 import { createIprouteBackend } from '../../src/net/iproute2/backend.js';
-import { nodeLockBinder } from '../../src/plugin/attachment-lock.js';
+import { nodeLockBinder } from '../../src/plugin/node-lock-binder.js';
 import { createPlugin } from '../../src/plugin/plugin.js';
 import {
   outcomeOf,

@@ -3,11 +3,11 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import {
-  nodeLockBinder,
   withAttachmentLock,
   type HeldLock,
   type LockBinder,
 } from '../../src/plugin/attachment-lock.js';
+import { nodeLockBinder } from '../../src/plugin/node-lock-binder.js';
 import { lockName, type AttachmentId } from '../../src/plugin/marks.js';
 
 const attachment = (containerId: string): AttachmentId => ({
