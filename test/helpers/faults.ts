@@ -66,10 +66,16 @@ export function faultFile(name: string): string {
   return join(counters, `${name}-${++faults}`);
 }
 
-/** Environment that makes FAULTY_PLUGIN hit the fault of the backend under test. */
-export function faultEnv(fault: FaultFor): Record<string, string> {
+/**
+ * Environment that makes FAULTY_PLUGIN hit the fault of the backend under test (or of
+ * `backend`, for a test that runs a given build).
+ */
+export function faultEnv(
+  fault: FaultFor,
+  backend: 'netlink' | 'iproute2' = NATIVE ? 'netlink' : 'iproute2',
+): Record<string, string> {
   const hangSeconds = String(fault.hangSeconds ?? 30);
-  if (NATIVE) {
+  if (backend === 'netlink') {
     const { netlink } = fault;
     const spec = {
       ...netlink,

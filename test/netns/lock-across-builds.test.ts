@@ -1,0 +1,65 @@
+// One lock identity for every build: a verb of the Node.js entry and one of the executable on
+// the same attachment never run at once (each binds the same abstract unix socket address;
+// Node pads the name to the whole sun_path, the executable binds that exact address).
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect } from 'vitest';
+import { faultEnv } from '../helpers/faults.js';
+import { test } from '../helpers/fixtures.js';
+import { ingressQdiscs, links } from '../helpers/observe.js';
+import { netconf, outcomeOf, runtimeEnv, stdinOf, type Invocation } from '../helpers/plugin.js';
+import { noNetns } from '../helpers/tier.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const NODE_ENTRY = `${ROOT}bin/urunc-tap`;
+const EXECUTABLE = `${ROOT}build/urunc-tap`;
+const config = netconf('1.0.0', { timeoutMs: 2500 });
+
+/** Runs `invocation` with `executable`; resolves to its outcome and when it ended. */
+async function timed(executable: string, invocation: Invocation) {
+  const result = await execa(executable, [], {
+    env: runtimeEnv(invocation),
+    extendEnv: false,
+    input: stdinOf(invocation),
+    reject: false,
+  });
+  return { ...outcomeOf(result.exitCode ?? -1, result.stdout, result.stderr), end: Date.now() };
+}
+
+describe.skipIf(noNetns)('the attachment lock across builds', () => {
+  beforeAll(() => {
+    expect(existsSync(EXECUTABLE), 'npm run build makes build/urunc-tap').toBe(true);
+  });
+
+  test("the executable's DEL waits for the Node.js entry's ADD on the same attachment", async ({
+    pod: makePod,
+  }) => {
+    const pod = await makePod();
+    const common = { config, netns: pod.netns, containerId: 'ctr-lock' };
+    // The Node.js entry's ADD holds the lock while its tc batch hangs (then times out at 2.5 s
+    // and rolls back); the executable's DEL, started meanwhile, must wait for it.
+    const add = timed(NODE_ENTRY, {
+      ...common,
+      command: 'ADD',
+      env: faultEnv(
+        {
+          iproute2: { tool: 'tc', call: 2, line: 3, kind: 'hang' },
+          netlink: { op: 'apply', call: 1 },
+        },
+        'iproute2',
+      ),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const started = Date.now();
+    const del = await timed(EXECUTABLE, { ...common, command: 'DEL' });
+    const added = await add;
+    expect(added.json, added.stderr).toMatchObject({ code: 11 });
+    expect(del.exitCode, del.stdout + del.stderr).toBe(0);
+    // It waited: it ended after the ADD it would otherwise have raced.
+    expect(del.end).toBeGreaterThanOrEqual(added.end);
+    expect(del.end - started).toBeGreaterThan(1000);
+    expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+    expect(await ingressQdiscs(pod.ns)).toEqual({});
+  });
+});
