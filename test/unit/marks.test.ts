@@ -120,6 +120,7 @@ describe('redirect cookies', () => {
   it('is "urunc-tap" in hex plus 7 bytes of the attachment digest', () => {
     const cookie = redirectCookie(attachment);
     expect(cookie).toMatch(/^7572756e632d746170[0-9a-f]{14}$/);
+    expect(cookie.startsWith(Buffer.from('urunc-tap').toString('hex'))).toBe(true);
     expect(Buffer.from(cookie, 'hex')).toHaveLength(16);
     expect(redirectCookie({ ...attachment })).toBe(cookie);
     expect(redirectCookie(other)).not.toBe(cookie);
