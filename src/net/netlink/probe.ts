@@ -1,8 +1,8 @@
 // `doctor`'s kernel probe, in a namespace that cannot outlive the process: unshare(CLONE_NEWNET)
 // on the JS thread, build there what ADD builds, step by step, and let the namespace go.
 import type { ProbeFailure, ProbeStep } from '../backend.js';
-import type { Change } from '../changes.js';
 import { NetError } from '../errors.js';
+import { PROBE_CHANGES, PROBE_DEVICE, PROBE_MATCH_ALL } from '../probe-steps.js';
 import { ChangeApplier, type ApplyHooks } from './apply-change.js';
 import { addMatchAllRequest } from './filter.js';
 import { getLinkRequest, parseLink } from './link.js';
@@ -12,8 +12,6 @@ import type { RouteSocket } from './socket.js';
 
 /** How the probe's namespace is named in errors: it has no path. */
 export const PROBE_NETNS = 'a new namespace (unshare --net)';
-
-const DEV = 'utprobe0';
 
 /** Where the probe stops to be looked at (tests): after each step, before the next. */
 export interface ProbeHooks extends ApplyHooks {
@@ -58,35 +56,19 @@ function runSteps(
   hooks: ProbeHooks,
 ): ProbeFailure | undefined {
   const applier = new ChangeApplier(ns, socket, hooks);
-  const tap: Change = {
-    op: 'create-tap',
-    name: DEV,
-    owner: undefined,
-    group: undefined,
-    vnetHdr: true,
-    multiQueue: false,
-    mtu: 1500,
-    mac: '02:00:00:00:00:01',
-    alias: 'urunc-tap probe',
-  };
   const steps: Array<[ProbeStep, () => void]> = [
-    ['tap', () => applier.apply([tap])],
-    ['ingress', () => applier.apply([{ op: 'add-ingress-qdisc', dev: DEV, mark: 1 }])],
+    ['tap', () => applier.apply([PROBE_CHANGES.tap])],
+    ['ingress', () => applier.apply([PROBE_CHANGES.ingress])],
     [
       'u32',
       () => {
-        const operation = `tc filter add dev ${DEV} ingress pref 1 protocol all u32 match u32 0 0`;
-        const index = parseLink(socket.query(getLinkRequest(DEV), operation))!.index;
-        socket.request(addMatchAllRequest(index, 1), operation);
+        const { pref, argv } = PROBE_MATCH_ALL;
+        const command = argv.join(' ');
+        const index = parseLink(socket.query(getLinkRequest(PROBE_DEVICE), command))!.index;
+        socket.request(addMatchAllRequest(index, pref), command);
       },
     ],
-    [
-      'mirred',
-      () =>
-        applier.apply([
-          { op: 'add-redirect', dev: DEV, pref: 2, target: 'lo', cookie: '0123456789abcdef' },
-        ]),
-    ],
+    ['mirred', () => applier.apply([PROBE_CHANGES.mirred])],
   ];
   for (const [step, run] of steps) {
     try {
