@@ -33,6 +33,15 @@ show() {
   "$@"
 }
 ok() { printf -- '-> %s\n' "$*"; }
+# `urunc-tap inspect` of the pod, shown; its verdict (first line) must be $1.
+inspect_pod() {
+  local expected=$1 out rc=0
+  printf '$ %s inspect --netns %s\n' "$PLUGIN" "$POD"
+  out=$("$PLUGIN" inspect --netns "$POD") || rc=$?
+  printf '%s\n' "$out"
+  [ "$(head -n1 <<<"$out")" = "/run/netns/$POD: $expected" ] || die "inspect did not say $expected"
+  ok "inspect: $expected (exit $rc)"
+}
 die() {
   printf 'demo: FAILED: %s\n' "$*" >&2
   exit 1
@@ -260,12 +269,14 @@ rc=0
 cni CHECK "$WORK/config.json" || rc=$?
 [ "$rc" != 0 ] || die "CHECK passed with the tap deleted"
 ok "CHECK failed (exit $rc), as it should"
+inspect_pod black-hole
 
 step "ADD again repairs it (a new tap, eth0's orphaned redirect replaced); CHECK is happy again"
 cni ADD "$WORK/add-config.json" "$WORK/add-result.json" || die "the repairing ADD failed"
 netconf "$WORK/add-result.json" >"$WORK/config.json"
 cni CHECK "$WORK/config.json" || die "CHECK failed after the repairing ADD"
 ok "CHECK ok"
+inspect_pod waiting-for-vmm
 wiring >"$WORK/wiring-at-add.txt"
 
 step "The runtime starts the VMM: qemu in the pod namespace on the tap, with eth0's MAC and the pod's IP"
@@ -281,6 +292,7 @@ show ip -n "$POD" -br addr show dev eth0
 printf '$ ip netns exec %s ping -c 3 -i 0.2 -W 1 %s\n' "$NODE" "$POD_IP"
 pings || die "the guest did not answer ping"
 ok "the guest answered ping through the tap"
+inspect_pod healthy
 
 step "kill -9 of the VMM (OOM, crash): the tap survives, NO-CARRIER, both redirects intact"
 kill_guest
@@ -292,6 +304,7 @@ same_wiring || die "the wiring changed when qemu died"
 ok "the tap and its redirects survived the VMM (same tap, same filters as after ADD)"
 cni CHECK "$WORK/config.json" || die "CHECK failed with the VMM dead"
 ok "CHECK ok: nothing needs repair, the pod sandbox still stands"
+inspect_pod waiting-for-vmm
 
 step "While no VMM holds the tap, the pod's traffic is black-holed: ping fails"
 before=$(undelivered)

@@ -92,7 +92,12 @@ describe.skipIf(noVm)('scripts/demo.sh (the README quick start)', () => {
     expect(broken).toContain('Redirect to device *');
     expect(broken).toContain('black hole');
     expect(broken).toContain('-> CHECK failed (exit 1), as it should');
+    expect(broken).toContain('-> inspect: black-hole (exit 3)');
     expect(step(all, 'ADD again repairs it')).toContain('-> CHECK ok');
+    // Wired with no VMM yet is not a black hole; with the guest up it is healthy.
+    expect(step(all, 'ADD again repairs it')).toContain('-> inspect: waiting-for-vmm (exit 0)');
+    expect(step(all, 'The guest answers ping')).toContain('-> inspect: healthy (exit 0)');
+    expect(step(all, 'kill -9 of the VMM')).toContain('-> inspect: waiting-for-vmm (exit 0)');
 
     // qemu on the tap from the ADD result, with the pod interface's MAC.
     const start = step(all, 'The runtime starts the VMM');
