@@ -117,6 +117,11 @@ async function main(): Promise<number> {
     const cycleLeftovers = new Map<string, Leftovers>(
       subjects.map((subject) => [subject.key, { taps: 0, qdiscs: 0 }]),
     );
+    const countLeftovers = (key: string, left: Leftovers) => {
+      const total = cycleLeftovers.get(key)!;
+      total.taps += left.taps;
+      total.qdiscs += left.qdiscs;
+    };
     for (let cycle = 1 - warmup; cycle <= cycles; cycle++) {
       const record = cycle > 0;
       if (cycle === 1 - warmup || cycle === 1 || cycle % 10 === 0) {
@@ -140,9 +145,7 @@ async function main(): Promise<number> {
             `${subject.key}-${cycle}`,
           );
           // Leftovers count in warm-up cycles too: a leak is a leak.
-          const total = cycleLeftovers.get(subject.key)!;
-          total.taps += left.taps;
-          total.qdiscs += left.qdiscs;
+          countLeftovers(subject.key, left);
           if (record) for (const verb of VERBS) runs.get(subject.key)![verb].push(measured[verb]);
         }),
       ];
@@ -167,7 +170,14 @@ async function main(): Promise<number> {
       // Two rounds, keeping the larger count: a count that varies would show.
       for (const round of [1, 2]) {
         const id = `count-${subject.key}-${round}`;
-        await pluginCycle(measurer, subject.launch, countPath, id, counting(counts));
+        const { left } = await pluginCycle(
+          measurer,
+          subject.launch,
+          countPath,
+          id,
+          counting(counts),
+        );
+        countLeftovers(subject.key, left);
       }
       processes.set(subject.key, counts);
     }
