@@ -1,19 +1,24 @@
-// One benchmark cycle of a build of the plugin, and of the shell floor: VERSION, ADD, CHECK and
-// DEL in a fresh pod namespace, each run measured on its own.
+// One benchmark cycle of a build of the plugin, and of the shell floor: VERSION, ADD, CHECK, DEL
+// and STATUS in a fresh pod namespace, each run measured on its own, as a runtime calls them.
 import { join } from 'node:path';
 import type { Measured, Measurer } from './measurer.js';
 import { SHELL_FLOOR_DIR } from './paths.js';
-import { createPod, destroyPod } from './pods.js';
+import { createPod, destroyPod, leftovers, type BenchPod, type Leftovers } from './pods.js';
 import type { Launch } from './subjects.js';
 
-export const VERBS = ['VERSION', 'ADD', 'CHECK', 'DEL'] as const;
+/** The verbs of a cycle, in the order they run. */
+export const VERBS = ['VERSION', 'ADD', 'CHECK', 'DEL', 'STATUS'] as const;
 export type Verb = (typeof VERBS)[number];
 
-/** The measurements of one cycle, by verb. */
-export type CycleResult = Partial<Record<Verb, Measured>>;
+/** The measurements of one cycle, by verb, and what DEL left in the pod. */
+export interface CycleResult {
+  measured: Record<Verb, Measured>;
+  left: Leftovers;
+}
 
 /** The shell floor's rows: add.sh, add-batched.sh (reference), check.sh and del.sh. */
-export type ShellVerb = 'ADD' | 'ADD_BATCHED' | 'CHECK' | 'DEL';
+export const SHELL_VERBS = ['ADD', 'ADD_BATCHED', 'CHECK', 'DEL'] as const;
+export type ShellVerb = (typeof SHELL_VERBS)[number];
 
 const SHELL_SCRIPTS: Record<ShellVerb, string> = {
   ADD: 'add.sh',
@@ -28,10 +33,13 @@ export interface VerbHooks<V extends string = Verb> {
   after?(verb: V): void;
 }
 
+/** The network verbs' cniVersion (what Debian's ptp, spec <= 1.0.0, gives as prevResult). */
 const CNI_VERSION = '1.0.0';
+/** STATUS exists from 1.1.0 on. */
+const STATUS_CNI_VERSION = '1.1.0';
 
 /** The result ptp gives urunc-tap as prevResult: what a chained plugin always gets. */
-function ptpResult(netns: string): Record<string, unknown> {
+export function ptpResult(netns: string): Record<string, unknown> {
   return {
     cniVersion: CNI_VERSION,
     interfaces: [
@@ -42,20 +50,55 @@ function ptpResult(netns: string): Record<string, unknown> {
   };
 }
 
-const config = (prevResult: unknown) =>
-  JSON.stringify({ cniVersion: CNI_VERSION, name: 'bench', type: 'urunc-tap', prevResult });
+/** The network config on stdin, with the prevResult libcni would send. */
+export const networkConfig = (prevResult?: unknown, cniVersion = CNI_VERSION) =>
+  JSON.stringify({
+    cniVersion,
+    name: 'bench',
+    type: 'urunc-tap',
+    ...(prevResult === undefined ? {} : { prevResult }),
+  });
 
-/** Fails the benchmark on a failed run: timings of failures mean nothing. */
+/** The CNI_* environment of a network verb for `pod` (libcni sets all of them). */
+export function cniEnv(
+  command: 'VERSION' | 'ADD' | 'CHECK' | 'DEL',
+  pod: BenchPod,
+  containerId: string,
+  path: string,
+): Record<string, string> {
+  return {
+    PATH: path,
+    CNI_COMMAND: command,
+    CNI_CONTAINERID: containerId,
+    CNI_NETNS: pod.netns,
+    CNI_IFNAME: 'eth0',
+    CNI_PATH: '/opt/cni/bin',
+  };
+}
+
+/** STATUS as containerd 2.x sends it: no attachment, so no container variables. */
+export function statusRequest(path: string): { env: Record<string, string>; stdin: string } {
+  return {
+    env: { PATH: path, CNI_COMMAND: 'STATUS', CNI_PATH: '/opt/cni/bin' },
+    stdin: networkConfig(undefined, STATUS_CNI_VERSION),
+  };
+}
+
+/** A verb that failed: the benchmark stops, timings of failures mean nothing. */
+export class VerbFailed extends Error {}
+
 function ok(what: string, measured: Measured): Measured {
-  if (measured.exitCode !== 0) {
-    throw new Error(`${what} exited ${measured.exitCode}: ${measured.stdout}${measured.stderr}`);
+  if (measured.exitCode !== 0 || measured.timedOut) {
+    const how = measured.timedOut ? 'timed out' : `exited ${measured.exitCode}`;
+    throw new VerbFailed(`${what} ${how}: ${measured.stdout}${measured.stderr}`.trim());
   }
   return measured;
 }
 
 /**
- * Runs the four verbs of `launch` as a runtime does (CNI_* env, config on stdin; CHECK and DEL
- * get ADD's result as prevResult, as libcni sends it) in a fresh pod, removed afterwards.
+ * Runs the five verbs of `launch` as a runtime does (CNI_* env, config on stdin; CHECK and DEL
+ * get ADD's result as prevResult, as libcni sends it; STATUS with no container variables) in a
+ * fresh pod, reads what DEL left in it, and removes it.
  */
 export async function pluginCycle(
   measurer: Measurer,
@@ -66,27 +109,24 @@ export async function pluginCycle(
 ): Promise<CycleResult> {
   const pod = createPod();
   try {
-    const env = (command: Verb): Record<string, string> => ({
-      PATH: path,
-      CNI_COMMAND: command,
-      CNI_CONTAINERID: `bench-${id}`,
-      CNI_NETNS: pod.netns,
-      CNI_IFNAME: 'eth0',
-      CNI_PATH: '/opt/cni/bin',
-    });
-    const run = async (verb: Verb, stdin: string) => {
+    const containerId = `bench-${id}`;
+    const run = async (verb: Verb, env: Record<string, string>, stdin: string) => {
       hooks.before?.(verb);
-      const measured = await measurer.run({ ...launch, env: env(verb), stdin });
+      const measured = await measurer.run({ ...launch, env, stdin });
       hooks.after?.(verb);
       return ok(`${launch.argv.join(' ')} ${verb}`, measured);
     };
-    const result: CycleResult = {};
-    result.VERSION = await run('VERSION', JSON.stringify({ cniVersion: CNI_VERSION }));
-    result.ADD = await run('ADD', config(ptpResult(pod.netns)));
-    const added: unknown = JSON.parse(result.ADD.stdout);
-    result.CHECK = await run('CHECK', config(added));
-    result.DEL = await run('DEL', config(added));
-    return result;
+    const network = (verb: 'VERSION' | 'ADD' | 'CHECK' | 'DEL', stdin: string) =>
+      run(verb, cniEnv(verb, pod, containerId, path), stdin);
+    // libcni's VERSION sends only the version it speaks.
+    const VERSION = await network('VERSION', JSON.stringify({ cniVersion: CNI_VERSION }));
+    const ADD = await network('ADD', networkConfig(ptpResult(pod.netns)));
+    const added: unknown = JSON.parse(ADD.stdout);
+    const CHECK = await network('CHECK', networkConfig(added));
+    const DEL = await network('DEL', networkConfig(added));
+    const status = statusRequest(path);
+    const STATUS = await run('STATUS', status.env, status.stdin);
+    return { measured: { VERSION, ADD, CHECK, DEL, STATUS }, left: await leftovers(pod) };
   } finally {
     destroyPod(pod);
   }

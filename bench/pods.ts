@@ -1,7 +1,10 @@
 // Throwaway pod namespaces for the benchmark: each holds a veth pair whose `eth0` end is the
 // pod interface. Named after this process, so a run that was killed is swept up by the next.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 const PREFIX = 'ubench-';
 
@@ -46,15 +49,73 @@ export function destroyAllPods(): void {
   for (const name of [...live]) destroyPod({ name, netns: `/run/netns/${name}` });
 }
 
+/** What a DEL left in a pod: devices the pod did not have (taps), ingress/clsact qdiscs. */
+export interface Leftovers {
+  taps: number;
+  qdiscs: number;
+}
+
+/** The pod's own devices: anything else in it after DEL was made by ADD and left behind. */
+const POD_DEVICES = new Set(['lo', 'eth0', 'peer0']);
+
+/** Reads what is in `pod` beyond what createPod made (two reads: links, qdiscs). */
+export async function leftovers(pod: BenchPod): Promise<Leftovers> {
+  const read = async (tool: string, args: string[]) =>
+    JSON.parse(
+      (await execFileAsync(tool, ['-n', pod.name, '-json', ...args])).stdout || '[]',
+    ) as Array<Record<string, unknown>>;
+  const [links, qdiscs] = await Promise.all([
+    read('ip', ['link', 'show']),
+    read('tc', ['qdisc', 'show']),
+  ]);
+  return {
+    taps: links.filter((link) => !POD_DEVICES.has(String(link.ifname))).length,
+    qdiscs: qdiscs.filter((qdisc) => qdisc.kind === 'ingress' || qdisc.kind === 'clsact').length,
+  };
+}
+
+/** Reads the leftovers of many pods, a few at a time. */
+export async function leftoversOfAll(pods: BenchPod[]): Promise<Leftovers> {
+  const total: Leftovers = { taps: 0, qdiscs: 0 };
+  for (let i = 0; i < pods.length; i += 8) {
+    for (const found of await Promise.all(pods.slice(i, i + 8).map(leftovers))) {
+      total.taps += found.taps;
+      total.qdiscs += found.qdiscs;
+    }
+  }
+  return total;
+}
+
+/** This run's pod namespaces still mounted in /run/netns (after destroyPod: leaked). */
+export function namespacesLeft(pods: BenchPod[]): number {
+  const names = new Set(listNetns());
+  return pods.filter((pod) => names.has(pod.name)).length;
+}
+
+/** Every pod namespace of this run still mounted (none once each pod was destroyed). */
+export function ownNamespacesLeft(): string[] {
+  return listNetns().filter((name) => name.startsWith(`${PREFIX}${process.pid}-`));
+}
+
+/** Names of the tap devices called like the bench's in the root namespace (never expected). */
+export function rootNamespaceTaps(): string[] {
+  const links = JSON.parse(
+    execFileSync('ip', ['-json', 'link', 'show', 'type', 'tun'], { encoding: 'utf8' }) || '[]',
+  ) as Array<{ ifname: string }>;
+  return links.map((link) => link.ifname).filter((name) => name.startsWith('tap0_urunc'));
+}
+
+function listNetns(): string[] {
+  try {
+    return readdirSync('/run/netns');
+  } catch {
+    return [];
+  }
+}
+
 /** Deletes pods left by benchmark runs that died. */
 export function sweepStalePods(): void {
-  let names: string[];
-  try {
-    names = readdirSync('/run/netns');
-  } catch {
-    return;
-  }
-  for (const name of names) {
+  for (const name of listNetns()) {
     const pid = new RegExp(`^${PREFIX}(\\d+)-\\d+$`).exec(name)?.[1];
     if (pid === undefined || isAlive(Number(pid))) continue;
     destroyPod({ name, netns: `/run/netns/${name}` });

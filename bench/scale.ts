@@ -1,57 +1,60 @@
 // Scale: many pods at once, as on a node starting or draining: every ADD started together,
-// then every DEL, counting failures and anything left behind; the shell floor likewise.
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+// then every DEL, counting failures and what was left behind (taps, qdiscs, namespaces).
 import { join } from 'node:path';
+import { cniEnv, networkConfig, ptpResult } from './cycle.js';
+import type { Measured, Measurer, RunRequest } from './measurer.js';
 import { SHELL_FLOOR_DIR } from './paths.js';
-import { createPod, destroyPod, type BenchPod } from './pods.js';
+import {
+  createPod,
+  destroyPod,
+  leftoversOfAll,
+  namespacesLeft,
+  type BenchPod,
+  type Leftovers,
+} from './pods.js';
+import { quantile } from './stats.js';
 import type { Launch } from './subjects.js';
 
 /** Wall time and failures of one parallel wave. */
 export interface Wave {
+  /** From the first spawn to the last exit. */
   wallMs: number;
   /** CPU time (user + system) of every process of the wave, all cores together. */
   cpuMs: number;
+  /** The largest peak RSS of any process of the wave. */
+  maxRssKiB: number;
   failed: number;
   /** The first failure's output, to say why. */
   firstError: string | undefined;
 }
 
-/** The outcome of the scale run. */
+/** The outcome of the scale run of one subject. */
 export interface ScaleResult {
   pods: number;
   add: Wave;
   del: Wave;
-  /** Pods still holding a tap after DEL succeeded (0 expected). */
-  leftBehind: number;
+  /** What was still in the pods after the DEL wave (0 expected). */
+  left: Leftovers;
+  /** Pod namespaces still mounted after they were deleted (0 expected). */
+  namespacesLeft: number;
 }
 
-/** How to run one verb for the i-th pod. */
-type Invocation = (
+/** What the i-th pod's call of `verb` is, given what its ADD printed (for DEL's prevResult). */
+export type Invocation = (
   pod: BenchPod,
   i: number,
   verb: 'ADD' | 'DEL',
-) => {
-  argv: string[];
-  env: Record<string, string>;
-  stdin: string;
-};
+  added: string | undefined,
+) => RunRequest;
 
-const config = JSON.stringify({ cniVersion: '1.0.0', name: 'bench', type: 'urunc-tap' });
-
-/** The plugin as a runtime calls it. */
+/** The plugin as a runtime calls it: ptp's result on ADD, ADD's result on DEL. */
 export function pluginInvocation(launch: Launch, path: string): Invocation {
-  return (pod, i, verb) => ({
+  return (pod, i, verb, added) => ({
     argv: launch.argv,
-    env: {
-      PATH: path,
-      CNI_COMMAND: verb,
-      CNI_CONTAINERID: `bench-scale-${i}`,
-      CNI_NETNS: pod.netns,
-      CNI_IFNAME: 'eth0',
-      CNI_PATH: '/opt/cni/bin',
-    },
-    stdin: config,
+    env: cniEnv(verb, pod, `bench-scale-${i}`, path),
+    stdin: networkConfig(
+      verb === 'ADD' ? ptpResult(pod.netns) : added === undefined ? undefined : JSON.parse(added),
+    ),
   });
 }
 
@@ -64,64 +67,82 @@ export function shellInvocation(path: string): Invocation {
   });
 }
 
-/**
- * CPU time of this process's reaped children and theirs (cutime + cstime of /proc/self/stat,
- * in clock ticks of 10 ms: USER_HZ is 100 on Linux).
- */
-function childrenCpuMs(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  // The fields after the command name (which may hold spaces) start with the state, field 3.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[16 - 3]) + Number(fields[17 - 3])) * 10;
-}
+const failed = (run: Measured) => run.exitCode !== 0 || run.timedOut;
 
-/** Runs one verb for every pod at once; resolves when all have exited. */
-async function wave(invoke: Invocation, pods: BenchPod[], verb: 'ADD' | 'DEL'): Promise<Wave> {
-  const cpuBefore = childrenCpuMs();
-  const started = performance.now();
-  const outcomes = await Promise.all(
-    pods.map(
-      (pod, i) =>
-        new Promise<string | undefined>((resolve) => {
-          const { argv, env, stdin } = invoke(pod, i, verb);
-          const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
-          let output = '';
-          child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-          child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-          child.on('error', (error) => resolve(String(error)));
-          child.on('close', (code) => resolve(code === 0 ? undefined : `exit ${code}: ${output}`));
-          child.stdin.end(stdin);
-        }),
-    ),
-  );
-  const failures = outcomes.filter((outcome): outcome is string => outcome !== undefined);
+function summariseWave(wallMs: number, runs: Measured[]): Wave {
+  const failures = runs.filter(failed);
+  const first = failures[0];
   return {
-    wallMs: performance.now() - started,
-    cpuMs: childrenCpuMs() - cpuBefore,
+    wallMs,
+    cpuMs: runs.reduce((sum, run) => sum + run.cpuMs, 0),
+    maxRssKiB: Math.max(...runs.map((run) => run.maxRssKiB)),
     failed: failures.length,
-    firstError: failures[0],
+    firstError: first
+      ? `${first.timedOut ? 'timed out' : `exit ${first.exitCode}`}: ${first.stdout}${first.stderr}`
+      : undefined,
   };
 }
 
-/** Whether a pod still has the tap. */
-function hasTap(pod: BenchPod): boolean {
-  try {
-    execFileSync('ip', ['-n', pod.name, 'link', 'show', 'dev', 'tap0_urunc'], { stdio: 'pipe' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** ADD in `count` fresh pods at once, then DEL in all of them at once. */
-export async function scaleRun(invoke: Invocation, count: number): Promise<ScaleResult> {
+/** ADD in `count` fresh pods at once, then DEL in all of them at once; then what was left. */
+export async function scaleRun(
+  measurer: Measurer,
+  invoke: Invocation,
+  count: number,
+): Promise<ScaleResult> {
   const pods: BenchPod[] = [];
-  try {
+  const waves = async () => {
     for (let i = 0; i < count; i++) pods.push(createPod());
-    const add = await wave(invoke, pods, 'ADD');
-    const del = await wave(invoke, pods, 'DEL');
-    return { pods: count, add, del, leftBehind: pods.filter(hasTap).length };
+    const adds = await measurer.wave(pods.map((pod, i) => invoke(pod, i, 'ADD', undefined)));
+    const dels = await measurer.wave(
+      pods.map((pod, i) => {
+        const added = adds.runs[i]!;
+        // libcni sends no prevResult on DEL after a failed ADD.
+        return invoke(pod, i, 'DEL', failed(added) ? undefined : added.stdout);
+      }),
+    );
+    return {
+      add: summariseWave(adds.wallMs, adds.runs),
+      del: summariseWave(dels.wallMs, dels.runs),
+      left: await leftoversOfAll(pods),
+    };
+  };
+  let outcome: Awaited<ReturnType<typeof waves>>;
+  try {
+    outcome = await waves();
   } finally {
     for (const pod of pods) destroyPod(pod);
   }
+  return { pods: count, ...outcome, namespacesLeft: namespacesLeft(pods) };
+}
+
+/**
+ * Several rounds of one subject as one result: the median wall and CPU time of each wave (the
+ * machine's other load varies from round to round), every failure and every leftover.
+ */
+export function combineRounds(rounds: ScaleResult[]): ScaleResult {
+  const wave = (pick: (round: ScaleResult) => Wave): Wave => {
+    const waves = rounds.map(pick);
+    return {
+      wallMs: quantile(
+        waves.map((one) => one.wallMs),
+        0.5,
+      ),
+      cpuMs: quantile(
+        waves.map((one) => one.cpuMs),
+        0.5,
+      ),
+      maxRssKiB: Math.max(...waves.map((one) => one.maxRssKiB)),
+      failed: waves.reduce((sum, one) => sum + one.failed, 0),
+      firstError: waves.find((one) => one.firstError)?.firstError,
+    };
+  };
+  const sum = (pick: (round: ScaleResult) => number) =>
+    rounds.reduce((total, round) => total + pick(round), 0);
+  return {
+    pods: rounds[0]!.pods,
+    add: wave((round) => round.add),
+    del: wave((round) => round.del),
+    left: { taps: sum((round) => round.left.taps), qdiscs: sum((round) => round.left.qdiscs) },
+    namespacesLeft: sum((round) => round.namespacesLeft),
+  };
 }

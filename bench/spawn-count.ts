@@ -1,8 +1,15 @@
-// Counting the processes a verb spawns: stand-ins for nsenter, ip and tc first on PATH log
-// their pid and exec the real tool. nsenter execs ip/tc in the same process, so "nsenter + ip"
-// logs one pid twice and counts as one process, as the issue counts it.
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Counting the processes a verb spawns: stand-ins for setpriv, nsenter, ip and tc first on PATH
+// log their pid and exec the real tool. setpriv execs nsenter and nsenter execs ip/tc in the
+// same process, so "setpriv + nsenter + ip" logs one pid three times and counts as one process.
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,15 +26,28 @@ export interface SpawnCounter {
   remove(): void;
 }
 
+/** What the Node.js entry runs (src/net/iproute2/exec.ts), in exec order. */
+const TOOLS = ['setpriv', 'nsenter', 'ip', 'tc'] as const;
+
+/** The first executable `tool` in the directories of `path`. */
+function which(tool: string, path: string): string {
+  for (const dir of path.split(':').filter(Boolean)) {
+    try {
+      accessSync(join(dir, tool), constants.X_OK);
+      return join(dir, tool);
+    } catch {
+      // Not here: the next directory.
+    }
+  }
+  throw new Error(`${tool} is not on PATH (${path})`);
+}
+
 /** Makes the stand-ins for the tools found on `path`. */
 export function createSpawnCounter(path: string): SpawnCounter {
   const dir = mkdtempSync(join(tmpdir(), 'urunc-tap-bench-spawns-'));
   const log = join(dir, 'spawns.log');
-  for (const tool of ['nsenter', 'ip', 'tc']) {
-    const real = execFileSync('sh', ['-c', `command -v ${tool}`], {
-      env: { PATH: path },
-      encoding: 'utf8',
-    }).trim();
+  for (const tool of TOOLS) {
+    const real = which(tool, path);
     writeFileSync(
       join(dir, tool),
       `#!/bin/sh\necho "$$ ${tool} $*" >>'${log}'\nexec '${real}' "$@"\n`,

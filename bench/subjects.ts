@@ -1,6 +1,6 @@
-// What the benchmark runs: the plugin in each of its builds, and the runtimes' bare starts.
-import * as esbuild from 'esbuild';
+// What the benchmark runs: the plugin's two builds, and the runtimes' bare starts beside them.
 import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './paths.js';
 
@@ -13,18 +13,18 @@ export interface Launch {
 export interface Subject {
   key: string;
   label: string;
+  /** The label in the scale table and the targets. */
+  short: string;
   launch: Launch;
   /** Key of the runtime floor (a bare start) this build is compared with. */
   runtimeFloor: string;
-  /** A self-contained executable: also held to the ratio targets against the shell floor. */
-  standalone: boolean;
-  /** Held to the targets at all (false for reference builds). */
+  /** Held to issue 12's targets (the shipped executable); otherwise shown for reference. */
   targeted: boolean;
-  /** Also run in the scale test. */
-  scale: boolean;
+  /** In the scale run by default; otherwise only when asked for (--scale-node). */
+  scaleByDefault: boolean;
 }
 
-/** A runtime's bare start, or the start plus loading one library. */
+/** A bare start: the cost of a process before the plugin runs a line of its own. */
 export interface Floor {
   key: string;
   label: string;
@@ -37,105 +37,68 @@ export interface Lineup {
   floors: Floor[];
 }
 
-const entry = (name: string) => join(ROOT, 'bench', 'entries', `${name}.ts`);
+/** The shipped executable, built by `npm run build` (scripts/build-standalone.mjs). */
+export const EXECUTABLE = join(ROOT, 'build', 'urunc-tap');
 
-/** A Node.js bundle of `source` at `out`, built like dist/main.js. */
-async function nodeBundle(source: string, out: string): Promise<void> {
-  await esbuild.build({
-    entryPoints: [source],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    logLevel: 'warning',
-  });
+/** The Node.js entry, bin/urunc-tap -> dist/main.js, built by `npm run build`. */
+export const NODE_ENTRY = join(ROOT, 'bin', 'urunc-tap');
+
+/** Fails early, with the fix, when `npm run build` has not made `path`. */
+function built(path: string, mode = constants.X_OK): string {
+  try {
+    accessSync(path, mode);
+    return path;
+  } catch {
+    throw new Error(`${path} is missing: run npm run build (npm run bench does)`);
+  }
 }
 
 /**
- * Builds what is compared: the Node.js entry as shipped in dist/ (bundled by `npm run build`),
- * the same source unbundled (tsc's output, to show what bundling gains), and the two
- * self-contained candidates (Bun and a Node SEA), each next to a bare-start program built the
- * same way and one that only loads execa.
+ * The two builds `npm run build` made, each next to its runtime's bare start: `node -e 0`, and
+ * an empty program (bench/entries/bare.ts) compiled into `work` the way the executable is.
+ * `/bin/true` is the floor of any process as the stopwatch sees it (spawn, exec, wait4).
  */
-export async function prepareLineup(work: string): Promise<Lineup> {
-  const node = process.execPath;
-  const unbundled = join(ROOT, 'build', 'bench', 'unbundled');
+export function prepareLineup(work: string): Lineup {
+  built(join(ROOT, 'dist', 'main.js'), constants.R_OK);
+  const bare = join(work, 'bare');
   execFileSync(
-    join(ROOT, 'node_modules', '.bin', 'tsc'),
-    ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', unbundled],
+    process.execPath,
+    [
+      join(ROOT, 'scripts', 'build-standalone.mjs'),
+      '--entry',
+      join(ROOT, 'bench', 'entries', 'bare.ts'),
+      '--out',
+      bare,
+    ],
     { stdio: 'inherit' },
   );
-  await nodeBundle(entry('execa-only'), join(work, 'node-execa', 'main.mjs'));
-  const standalone = async (runtime: string, name: string, source = join(ROOT, 'src/main.ts')) => {
-    const out = join(work, runtime, name);
-    const script = join(ROOT, 'scripts', 'build-standalone.mjs');
-    execFileSync(node, [script, '--runtime', runtime, '--entry', source, '--out', out], {
-      stdio: 'inherit',
-    });
-    return out;
-  };
-  const bun = await standalone('bun', 'urunc-tap');
-  const sea = await standalone('sea', 'urunc-tap');
   const floors: Floor[] = [
-    { key: 'node', label: 'node -e 0', launch: { argv: [node, '-e', '0'] } },
     {
-      key: 'node-execa',
-      label: 'node, loading execa (bundled)',
-      launch: { argv: [node, join(work, 'node-execa', 'main.mjs')] },
+      key: 'true',
+      label: '/bin/true (the stopwatch: spawn, exec, wait4)',
+      launch: { argv: ['/bin/true'] },
     },
-    {
-      key: 'bun',
-      label: 'Bun executable, empty program',
-      launch: { argv: [await standalone('bun', 'bare', entry('bare'))] },
-    },
-    {
-      key: 'bun-execa',
-      label: 'Bun executable, loading execa',
-      launch: { argv: [await standalone('bun', 'execa-only', entry('execa-only'))] },
-    },
-    {
-      key: 'sea',
-      label: 'Node SEA, empty program',
-      launch: { argv: [await standalone('sea', 'bare', entry('bare'))] },
-    },
+    { key: 'node', label: 'node -e 0', launch: { argv: [process.execPath, '-e', '0'] } },
+    { key: 'bun', label: 'Bun executable, empty program', launch: { argv: [bare] } },
   ];
   const subjects: Subject[] = [
     {
-      key: 'node-entry',
-      label: 'Node.js entry: bin/urunc-tap -> dist/main.js (bundled)',
-      launch: { argv: [join(ROOT, 'bin', 'urunc-tap')] },
-      runtimeFloor: 'node',
-      standalone: false,
-      targeted: true,
-      scale: true,
-    },
-    {
-      key: 'node-unbundled',
-      label: 'Node.js, unbundled (tsc output; reference only)',
-      launch: { argv: [node, join(unbundled, 'main.js')] },
-      runtimeFloor: 'node',
-      standalone: false,
-      targeted: false,
-      scale: false,
-    },
-    {
-      key: 'bun',
-      label: 'self-contained, Bun (shipped as build/urunc-tap)',
-      launch: { argv: [bun] },
+      key: 'executable',
+      label: 'shipped executable: build/urunc-tap (Bun, in-process netlink)',
+      short: 'shipped executable',
+      launch: { argv: [built(EXECUTABLE)] },
       runtimeFloor: 'bun',
-      standalone: true,
       targeted: true,
-      scale: true,
+      scaleByDefault: true,
     },
     {
-      key: 'sea',
-      label: 'self-contained, Node SEA (candidate)',
-      launch: { argv: [sea] },
-      runtimeFloor: 'sea',
-      standalone: true,
-      targeted: true,
-      scale: false,
+      key: 'node-entry',
+      label: 'Node.js entry: bin/urunc-tap -> dist/main.js (ip/tc processes; reference)',
+      short: 'Node.js entry',
+      launch: { argv: [built(NODE_ENTRY)] },
+      runtimeFloor: 'node',
+      targeted: false,
+      scaleByDefault: false,
     },
   ];
   return { subjects, floors };
