@@ -66,6 +66,9 @@ export function buildStandalone({ entry, out = STANDALONE_PATH } = {}) {
         // Bytecode compiled at build time: less parsing at every start. ESM (Bun's default
         // with --bytecode is CommonJS). Names are kept so stack traces stay readable.
         '--bytecode',
+        // A verb lives ~10 ms: compiling hot functions to machine code costs more than it
+        // saves in that time (measured: ADD ~1 ms faster when the JIT never tiers up).
+        '--compile-jit-policy=1000',
         '--format=esm',
         '--minify',
         '--keep-names',

@@ -1,55 +1,62 @@
 // What every executable does: the CNI protocol when a runtime calls, the operator CLI otherwise.
-// Each entry point (main.ts, main-native.ts) only says which platform (kernel backend, lock)
-// it runs on; everything is loaded when the verb needs it, so VERSION loads no networking code.
+// Each entry point (main.ts, main-native.ts) says how it reads and writes its standard streams
+// and which module holds its platform (kernel backend, lock); that module is loaded only when a
+// verb or a command needs it, so VERSION loads no networking code.
 import type { CniPlugin } from './cni/plugin-api.js';
 import { dispatch } from './cni/dispatch.js';
-import { logEvent, type LogEvent } from './cni/log-file.js';
-import { readAllBounded, writeAll } from './cni/stdio.js';
-import { writeVerbLog } from './cni/verb-log.js';
-import type { Platform } from './plugin/platform.js';
+import { logEvent, logSettings, type LogEvent } from './cni/log-file.js';
+import type { Stdio } from './cni/stdio.js';
+import type { Log, Platform } from './plugin/platform.js';
 
-/** Loads the platform of this build (only when a verb or a command needs it). */
-export type PlatformLoader = () => Promise<Platform>;
+/** What an entry point's platform module exports. */
+export interface PlatformModule {
+  platform: Platform;
+  createPlugin(platform: Platform, log: Log): CniPlugin;
+}
+
+/** How one build runs. */
+export interface Entry {
+  stdio: Stdio;
+  /** One import: everything a verb needs, in as few chunks of the executable as it can be. */
+  load(): Promise<PlatformModule>;
+}
 
 /** Runs the process: a CNI call or an operator command; sets the exit code. */
-export function runEntry(loadPlatform: PlatformLoader): void {
-  main(loadPlatform).then(
+export function runEntry(entry: Entry): void {
+  main(entry).then(
     (code) => (process.exitCode = code),
-    (error: unknown) => {
+    async (error: unknown) => {
       // Not a CNI call's failure (those are answered on stdout), so a bug or a broken install:
       // one line, never a stack.
       const message = error instanceof Error ? error.message : String(error);
-      writeAll(2, `urunc-tap: ${message} (this is a bug: please report it)\n`);
       process.exitCode = 1;
+      await entry.stdio.write(2, `urunc-tap: ${message} (this is a bug: please report it)\n`);
     },
   );
 }
 
-async function main(loadPlatform: PlatformLoader): Promise<number> {
-  if (isRuntimeCall(process.env)) return runCni(loadPlatform);
+async function main(entry: Entry): Promise<number> {
+  if (isRuntimeCall(process.env)) return runCni(entry);
   // The operator CLI (and yargs) is loaded only off the CNI path.
-  const [{ runCli }, platform] = await Promise.all([import('./cli/cli.js'), loadPlatform()]);
+  const [{ runCli }, { platform }] = await Promise.all([import('./cli/cli.js'), entry.load()]);
   return runCli(process.argv.slice(2), platform);
 }
 
 /** Runs one CNI invocation on this process's env and stdio; resolves to the exit code. */
-async function runCni(loadPlatform: PlatformLoader): Promise<number> {
+async function runCni({ stdio, load }: Entry): Promise<number> {
   const started = performance.now();
   const events: LogEvent[] = [];
   const log = (message: string, fields?: Parameters<typeof logEvent>[1]) =>
     events.push(logEvent(message, fields));
   const loadPlugin = async (): Promise<CniPlugin> => {
-    const [{ createPlugin }, platform] = await Promise.all([
-      import('./plugin/plugin.js'),
-      loadPlatform(),
-    ]);
+    const { createPlugin, platform } = await load();
     return createPlugin(platform, log);
   };
   const outcome = await dispatch(
     {
       getenv: (name) => process.env[name],
-      readStdin: async () => readAllBounded(0),
-      writeStdout: (text) => writeAll(1, text + '\n'),
+      readStdin: () => stdio.readStdin(),
+      writeStdout: (text) => stdio.write(1, text + '\n'),
     },
     loadPlugin,
   );
@@ -65,14 +72,16 @@ async function runCni(loadPlatform: PlatformLoader): Promise<number> {
     .map((event) => `${prefix} ${event.message}\n`);
   const ms = Math.round(performance.now() - started);
   // The log file (config `logFile`) is best effort: a failure to write it is only reported.
-  const logProblem = writeVerbLog(outcome, events, ms);
+  const logProblem = logSettings(outcome.config)
+    ? (await import('./cni/verb-log.js')).writeVerbLog(outcome, events, ms)
+    : undefined;
   if (logProblem) lines.push(`${prefix} ${logProblem}\n`);
   if (outcome.error) {
     lines.push(
       `${prefix} failed (code ${outcome.error.code}) after ${ms} ms: ${outcome.error.message}\n`,
     );
   } else if (outcome.command !== 'VERSION') lines.push(`${prefix} ok in ${ms} ms\n`);
-  if (lines.length > 0) writeAll(2, lines.join(''));
+  if (lines.length > 0) await stdio.write(2, lines.join(''));
   return outcome.exitCode;
 }
 

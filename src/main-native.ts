@@ -1,11 +1,6 @@
 // The shipped executable's entry (build/urunc-tap, Bun-compiled): the kernel through rtnetlink
 // and the tun ioctls in-process, no process per change.
+import { bunStdio } from './cni/bun-stdio.js';
 import { runEntry } from './entry.js';
 
-runEntry(async () => {
-  const [{ createNetlinkBackend }, { abstractLockBinder }] = await Promise.all([
-    import('./net/netlink/backend.js'),
-    import('./net/netlink/abstract-socket.js'),
-  ]);
-  return { backend: createNetlinkBackend, bindLock: abstractLockBinder };
-});
+runEntry({ stdio: bunStdio, load: () => import('./platform-native.js') });

@@ -39,7 +39,7 @@ export async function dispatch(io: CniIo, source: PluginSource): Promise<Dispatc
     const stdin = await io.readStdin();
     if (command === 'VERSION') {
       version = versionForVersionQuery(stdin);
-      io.writeStdout(
+      await io.writeStdout(
         JSON.stringify({ cniVersion: version, supportedVersions: SUPPORTED_VERSIONS }),
       );
       return { exitCode: 0, command, warnings };
@@ -65,7 +65,7 @@ export async function dispatch(io: CniIo, source: PluginSource): Promise<Dispatc
     // Loaded once the call is known to be well-formed: a refused one loads no networking code.
     const plugin = await load();
     if (command === 'ADD') {
-      io.writeStdout(JSON.stringify(await plugin.add(request)));
+      await io.writeStdout(JSON.stringify(await plugin.add(request)));
     } else if (command === 'DEL') {
       await plugin.del(request);
     } else {
@@ -87,7 +87,7 @@ export async function dispatch(io: CniIo, source: PluginSource): Promise<Dispatc
       msg: error.message,
     };
     if (error.details) body.details = error.details;
-    io.writeStdout(JSON.stringify(body));
+    await io.writeStdout(JSON.stringify(body));
     return { exitCode: 1, command, env, config, error, warnings };
   }
 }
@@ -97,9 +97,9 @@ export async function dispatch(io: CniIo, source: PluginSource): Promise<Dispatc
 export const MAX_JSON_DEPTH = 64;
 
 /** Parses stdin as a JSON object (CNI spec: the network configuration). */
-function decodeConfig(stdin: Buffer): Record<string, unknown> {
+function decodeConfig(stdin: Uint8Array): Record<string, unknown> {
   let parsed: unknown;
-  const text = stdin.toString('utf8');
+  const text = new TextDecoder().decode(stdin);
   if (jsonDepth(text) > MAX_JSON_DEPTH) {
     throw new CniError(
       ErrorCode.DecodingFailure,
@@ -158,9 +158,10 @@ function versionProblem(cniVersion: unknown): CniError | undefined {
 }
 
 /** VERSION answers in the version asked for when we speak it, else in the newest. */
-function versionForVersionQuery(stdin: Buffer): CniVersion {
+function versionForVersionQuery(stdin: Uint8Array): CniVersion {
   try {
-    const asked = (JSON.parse(stdin.toString('utf8')) as { cniVersion?: unknown }).cniVersion;
+    const asked = (JSON.parse(new TextDecoder().decode(stdin)) as { cniVersion?: unknown })
+      .cniVersion;
     return isSupportedVersion(asked) ? asked : LATEST_VERSION;
   } catch {
     return LATEST_VERSION;

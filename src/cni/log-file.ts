@@ -1,7 +1,5 @@
-// The verb log (config keys `logFile`, `logLevel`): JSON lines appended to a file in one
-// directory, never stdout, and never a reason for a verb to fail.
-import { closeSync, constants, lstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+// The verb log's settings (config keys `logFile`, `logLevel`) and its events: pure, loaded by
+// every verb. What writes the file (verb-log.ts) is loaded only when a log file is set.
 
 /** Levels, most severe first; a configured level keeps itself and everything above it. */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -40,8 +38,9 @@ export function logEvent(message: string, fields: LogFields = {}): LogEvent {
 
 /** Why `path` may not be a log file, or undefined when it may: a plain file name in LOG_DIR. */
 export function logFileProblem(path: string): string | undefined {
-  const name = basename(path);
-  if (dirname(path) !== LOG_DIR || !/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(name)) {
+  const slash = path.lastIndexOf('/');
+  const name = path.slice(slash + 1);
+  if (path.slice(0, slash) !== LOG_DIR || !/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(name)) {
     return `must be a file directly in ${LOG_DIR}, named with letters, digits, "_", "." and "-"`;
   }
   return undefined;
@@ -67,51 +66,4 @@ export function logSettings(config: Record<string, unknown> | undefined): LogSet
 /** Whether an event of `level` passes the configured `threshold`. */
 export function passes(level: LogLevel, threshold: LogLevel): boolean {
   return LOG_LEVELS.indexOf(level) <= LOG_LEVELS.indexOf(threshold);
-}
-
-/**
- * Appends the events that pass the level as JSON lines: time, level, then `context` (verb,
- * network, container, namespace, interface), the message, then the event's own fields. One
- * O_APPEND write per verb keeps lines of concurrent plugin processes whole. The directory is
- * made when missing (LOG_DIR itself only, never a parent) and must be a real directory; the file
- * is opened with O_NOFOLLOW, so a symlink planted in its place is never followed. Returns why
- * the file could not be written, and never throws: a log must not fail a verb.
- */
-export function appendLog(
-  settings: LogSettings,
-  context: Record<string, unknown>,
-  events: LogEvent[],
-): string | undefined {
-  const lines = events
-    .filter((event) => passes(event.level, settings.level))
-    .map((event) =>
-      JSON.stringify({
-        time: event.time.toISOString(),
-        level: event.level,
-        ...context,
-        msg: event.message,
-        ...event.fields,
-      }),
-    );
-  if (lines.length === 0) return undefined;
-  try {
-    try {
-      mkdirSync(LOG_DIR, { mode: 0o750 });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const dir = lstatSync(LOG_DIR);
-    if (!dir.isDirectory()) return `${LOG_DIR} is not a directory (a symlink is not followed)`;
-    const flags =
-      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
-    const fd = openSync(settings.file, flags, 0o640);
-    try {
-      writeSync(fd, lines.join('\n') + '\n');
-    } finally {
-      closeSync(fd);
-    }
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
 }

@@ -8,8 +8,8 @@ import type { CniVersion } from './versions.js';
 /** What a plugin process reads and writes. */
 export interface CniIo {
   getenv: Getenv;
-  readStdin(): Promise<Buffer>;
-  writeStdout(text: string): void;
+  readStdin(): Promise<Uint8Array>;
+  writeStdout(text: string): void | Promise<void>;
 }
 
 /** One call of ADD, DEL or CHECK: validated env, the negotiated version, the raw config. */

@@ -2,8 +2,8 @@
 // (the tap's alias, the redirects' action cookies, the ingress qdisc's size-table mark), so
 // every verb finds exactly its own objects in the namespace, with no host-side state and
 // whatever today's config says.
-import { createHash } from 'node:crypto';
 import type { Link, NamespaceSnapshot, TcFilter } from '../net/model.js';
+import { sha256Hex } from './sha256.js';
 
 /** What names one attachment in CNI: (network, container ID, interface). */
 export interface AttachmentId {
@@ -146,9 +146,10 @@ export function holdsAttachment(snapshot: NamespaceSnapshot, id: AttachmentId): 
  * result of ADD is known without reading the device back.
  */
 export function tapMac(id: AttachmentId): string {
-  const bytes = Buffer.from(digest(id).slice(14, 26), 'hex');
+  const hex = digest(id).slice(14, 26);
+  const bytes = Array.from({ length: 6 }, (_, i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16));
   bytes[0] = (bytes[0]! & 0xfe) | 0x02;
-  return [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join(':');
+  return bytes.map((byte) => byte.toString(16).padStart(2, '0')).join(':');
 }
 
 /** The abstract unix socket name of an attachment's lock (see attachment-lock.ts). */
@@ -156,8 +157,15 @@ export function lockName(id: AttachmentId): string {
   return `\0urunc-tap/lock/${digest(id).slice(0, 40)}`;
 }
 
+/** Digests already computed: a verb asks for its attachment's many times (every mark, every
+ * candidate object), and a hash in cold JavaScript costs ~0.1 ms. */
+const digests = new Map<string, string>();
+
 function digest(id: AttachmentId): string {
-  return createHash('sha256').update(identity(id)).digest('hex');
+  const key = identity(id);
+  let hex = digests.get(key);
+  if (hex === undefined) digests.set(key, (hex = sha256Hex(key)));
+  return hex;
 }
 
 /** (network, interface, container): what names one attachment in CNI. */

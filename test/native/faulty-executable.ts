@@ -5,7 +5,9 @@
 // backend the product ships. The product itself contains none of this.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { bunStdio } from '../../src/cni/bun-stdio.js';
 import { runEntry } from '../../src/entry.js';
+import { createPlugin } from '../../src/plugin/plugin.js';
 import type { BackendFactory } from '../../src/net/backend.js';
 import { shellEquivalent, type Change } from '../../src/net/changes.js';
 import { NetError } from '../../src/net/errors.js';
@@ -105,4 +107,10 @@ const faultyBackend: BackendFactory = (options) => {
   };
 };
 
-runEntry(async () => ({ backend: faultyBackend, bindLock: abstractLockBinder }));
+runEntry({
+  stdio: bunStdio,
+  load: async () => ({
+    createPlugin,
+    platform: { backend: faultyBackend, bindLock: abstractLockBinder },
+  }),
+});

@@ -27,7 +27,7 @@ async function run(env: Record<string, string | undefined>, stdin: string) {
     {
       getenv: (name) => env[name],
       readStdin: async () => Buffer.from(stdin),
-      writeStdout: (text) => (stdout += text),
+      writeStdout: (text) => void (stdout += text),
     },
     validating,
   );

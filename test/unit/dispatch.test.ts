@@ -36,7 +36,7 @@ async function run(
     {
       getenv: (name) => env[name],
       readStdin: async () => Buffer.from(stdin),
-      writeStdout: (text) => (stdout += text),
+      writeStdout: (text) => void (stdout += text),
     },
     source,
   );

@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CniError } from '../../src/cni/errors.js';
 import {
-  appendLog,
   LOG_DIR,
   LOG_LEVELS,
   logEvent,
@@ -23,7 +22,7 @@ import {
   logSettings,
   passes,
 } from '../../src/cni/log-file.js';
-import { writeVerbLog } from '../../src/cni/verb-log.js';
+import { appendLog, writeVerbLog } from '../../src/cni/verb-log.js';
 import { describeChange, type Change } from '../../src/net/changes.js';
 import schema from '../../schemas/urunc-tap-config.schema.json' with { type: 'json' };
 

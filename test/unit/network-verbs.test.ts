@@ -23,7 +23,7 @@ async function run(env: Record<string, string>, config: unknown, plugin: CniPlug
     {
       getenv: (name) => env[name],
       readStdin: async () => Buffer.from(JSON.stringify(config)),
-      writeStdout: (text) => (stdout += text),
+      writeStdout: (text) => void (stdout += text),
     },
     plugin,
   );
