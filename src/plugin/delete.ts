@@ -1,6 +1,6 @@
 // Removing one attachment, wherever it is: DEL's work, also run by GC for stale attachments.
 import type { NetBackend } from '../net/backend.js';
-import { netnsStatus, type NetnsStatus } from '../net/netns.js';
+import type { NetnsStatus } from '../net/netns.js';
 import { withAttachmentLock } from './attachment-lock.js';
 import { apply, converge, netError, read, retryLogger } from './converge.js';
 import { findTaps } from './host-search.js';
@@ -24,7 +24,7 @@ export async function deleteAttachment(
 ): Promise<void> {
   await withAttachmentLock(id, platform.bindLock, async () => {
     const backend = platform.backend({ timeoutMs });
-    const status: NetnsStatus | 'empty' = netns ? netnsStatus(netns) : 'empty';
+    const status: NetnsStatus | 'empty' = netns ? platform.netnsStatus(netns) : 'empty';
     if (status === 'namespace') {
       const held = await deleteIn(backend, id, netns, log);
       // A /proc/PID path may now lead to another process's namespace: then ours is elsewhere.

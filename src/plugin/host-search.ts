@@ -2,7 +2,6 @@
 // namespace path no longer leads to its namespace, and for `urunc-tap inspect --all`.
 import type { NetBackend } from '../net/backend.js';
 import type { Link } from '../net/model.js';
-import { listNamespaces } from '../net/namespaces.js';
 
 /** A namespace and the taps in it that matched. */
 export interface FoundTaps {
@@ -19,8 +18,10 @@ export interface FoundTaps {
 export async function findTaps(
   backend: NetBackend,
   match: (link: Link) => boolean,
-  namespaces: string[] = listNamespaces(),
+  given?: string[],
 ): Promise<FoundTaps[]> {
+  // Loaded here: only a search needs to list the host's namespaces (node:fs).
+  const namespaces = given ?? (await import('../net/namespaces.js')).listNamespaces();
   const links = await backend.readLinks(namespaces);
   const found: FoundTaps[] = [];
   for (const netns of namespaces) {

@@ -8,7 +8,6 @@ import type { CniVersion } from '../cni/versions.js';
 import type { NetBackend } from '../net/backend.js';
 import type { Change } from '../net/changes.js';
 import { linkNamed } from '../net/model.js';
-import { netnsStatus } from '../net/netns.js';
 import { withAttachmentLock } from './attachment-lock.js';
 import { configWithCniArgs } from './cni-args.js';
 import { deleteIdentity, parseConfig, type PluginConfig } from './config.js';
@@ -45,7 +44,7 @@ async function add(platform: Platform, log: Log, request: VerbRequest): Promise<
     log(`left alone: ${selection.reason} (config podAnnotation)`);
     return passThrough(config.prevResult, request.version);
   }
-  requireNamespace(attachment.netns, 'ADD');
+  requireNamespace(platform, attachment.netns, 'ADD');
   return withAttachmentLock(attachment, platform.bindLock, async () => {
     const backend = platform.backend({ timeoutMs: config.timeoutMs });
     let plan: AddPlan = { changes: [], repairs: [], warnings: [] };
@@ -94,7 +93,7 @@ async function check(platform: Platform, log: Log, request: VerbRequest): Promis
     log('nothing to check: the pod is not selected (config podAnnotation)');
     return;
   }
-  requireNamespace(attachment.netns, 'CHECK');
+  requireNamespace(platform, attachment.netns, 'CHECK');
   const problems = await withAttachmentLock(attachment, platform.bindLock, async () => {
     const backend = platform.backend({ timeoutMs: config.timeoutMs });
     return checkProblems(await read(backend, attachment.netns), attachment, config);
@@ -156,8 +155,8 @@ async function rollback(
 }
 
 /** ADD and CHECK work in CNI_NETNS, which must be a namespace other than the plugin's own. */
-function requireNamespace(netns: string, verb: string): void {
-  const status = netnsStatus(netns);
+function requireNamespace(platform: Platform, netns: string, verb: string): void {
+  const status = platform.netnsStatus(netns);
   if (status === 'namespace') return;
   if (status === 'own') {
     throw envError('CNI_NETNS', `is the plugin's own network namespace; refusing to ${verb} there`);

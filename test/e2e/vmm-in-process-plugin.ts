@@ -6,6 +6,7 @@
 // longer than the suite may. (src/main.ts cannot be imported: it runs the entry on import.)
 import { dispatch } from '../../src/cni/dispatch.js';
 import { createIprouteBackend } from '../../src/net/iproute2/backend.js';
+import { netnsStatus } from '../../src/net/netns.js';
 import { nodeLockBinder } from '../../src/plugin/node-lock-binder.js';
 import { createPlugin } from '../../src/plugin/plugin.js';
 import {
@@ -28,7 +29,10 @@ export async function cniInProcess(invocation: Invocation): Promise<Outcome> {
         stdout += text + '\n';
       },
     },
-    createPlugin({ backend: createIprouteBackend, bindLock: nodeLockBinder }, () => {}),
+    createPlugin(
+      { backend: createIprouteBackend, bindLock: nodeLockBinder, netnsStatus },
+      () => {},
+    ),
   );
   return outcomeOf(outcome.exitCode, stdout.trimEnd(), '');
 }

@@ -13,6 +13,7 @@ import { shellEquivalent, type Change } from '../../src/net/changes.js';
 import { NetError } from '../../src/net/errors.js';
 import { abstractLockBinder } from '../../src/net/netlink/abstract-socket.js';
 import { createNetlinkBackend } from '../../src/net/netlink/backend.js';
+import { namespaceStatus } from '../../src/net/netlink/namespace.js';
 
 /** Where and how to fail (the JSON of URUNC_TAP_TEST_FAULT). */
 interface NativeFault {
@@ -111,6 +112,10 @@ runEntry({
   stdio: bunStdio,
   load: async () => ({
     createPlugin,
-    platform: { backend: faultyBackend, bindLock: abstractLockBinder },
+    platform: {
+      backend: faultyBackend,
+      bindLock: abstractLockBinder,
+      netnsStatus: namespaceStatus,
+    },
   }),
 });

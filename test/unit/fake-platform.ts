@@ -7,6 +7,7 @@ import { NetError } from '../../src/net/errors.js';
 import type { NamespaceSnapshot, TcFilter } from '../../src/net/model.js';
 import type { LockBinder } from '../../src/plugin/attachment-lock.js';
 import type { Platform } from '../../src/plugin/platform.js';
+import { netnsStatus } from '../../src/net/netns.js';
 
 export interface FakeHost {
   platform: Platform;
@@ -86,6 +87,8 @@ export function fakeHost(
   const platform: Platform = {
     backend: ({ timeoutMs }) => (host.timeouts.push(timeoutMs), backend),
     bindLock,
+    // A namespace the fake host holds is one; any other path is what the real host says.
+    netnsStatus: (path) => (held.has(path) ? 'namespace' : netnsStatus(path)),
     namespaces: () => [...held.keys(), ...(options.alsoListed ?? [])],
   };
   return { ...host, platform, backend };

@@ -1,6 +1,7 @@
 // Entering network namespaces from the JS thread: setns(2) there and back around a piece of
 // synchronous work, so sockets and tun fds are created in the pod's namespace while the
 // process (and every other thread) stays where it is.
+import type { NetnsStatus } from '../netns.js';
 import { libc, SysError } from './libc.js';
 
 /** CLONE_NEWNET (linux/sched.h): setns/unshare of the network namespace only. */
@@ -79,3 +80,36 @@ export class NamespaceHandle {
 }
 
 export { SysError };
+
+/** NS_GET_NSTYPE (linux/nsfs.h, _IO(0xb7, 0x3)): the type of the namespace an nsfs fd is. */
+const NS_GET_NSTYPE = 0xb703;
+
+/**
+ * What `path` refers to (see netns.ts, the same question through node:fs), with three calls on
+ * one fd and no module loaded for it: open it, ask nsfs its namespace type (any other file
+ * answers ENOTTY), and compare it with our own namespace.
+ */
+export function namespaceStatus(path: string): NetnsStatus {
+  const c = libc();
+  let fd: number;
+  try {
+    fd = c.open(path, O_RDONLY | O_CLOEXEC);
+  } catch (error) {
+    const code = error instanceof SysError ? error.code : '';
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unreadable';
+  }
+  try {
+    let type: number;
+    try {
+      type = c.ioctl(fd, NS_GET_NSTYPE, 0, 'ioctl(NS_GET_NSTYPE)');
+    } catch {
+      return 'not-a-namespace';
+    }
+    if (type !== CLONE_NEWNET) return 'not-a-namespace';
+    const it = c.fstat(fd, `fstat(${path})`);
+    const own = c.fstat(homeFd(), 'fstat(home)');
+    return it.dev === own.dev && it.ino === own.ino ? 'own' : 'namespace';
+  } finally {
+    c.close(fd);
+  }
+}
