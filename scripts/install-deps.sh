@@ -8,10 +8,13 @@ cd "$(dirname "$0")/.."
 # iproute2 + util-linux (nsenter): what the plugin drives. iputils-ping, python3: test helpers.
 # The rest are the real peers of the end-to-end tier: Debian's reference CNI plugins, libcni's
 # sources with Go to build a client from them, qemu, and a kernel + busybox for a tiny guest.
+# containerd (1.6, with its CRI plugin; pulls in runc): the CRI tier's runtime, whose pause image
+# is assembled from busybox-static.
 PACKAGES=(
   iproute2 util-linux iputils-ping python3
   containernetworking-plugins golang-go golang-github-appc-cni-dev
   qemu-system-x86 busybox-static linux-image-cloud-amd64 cpio gzip
+  containerd
 )
 
 missing=()
