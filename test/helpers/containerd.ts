@@ -3,7 +3,7 @@
 // process, pod namespace, mount or file behind, also when a test failed.
 import { execa, type ResultPromise } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -81,6 +81,22 @@ const alive = (pid: number): boolean => {
     return false;
   }
 };
+
+/** rmdir of a cgroup and its children, deepest first (a cgroup with processes stays). */
+function removeCgroupTree(path: string): void {
+  let entries;
+  try {
+    entries = readdirSync(path, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) if (entry.isDirectory()) removeCgroupTree(join(path, entry.name));
+  try {
+    rmdirSync(path);
+  } catch {
+    // Busy or gone.
+  }
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -324,7 +340,11 @@ export class CriNode {
     );
     const daemon = this.daemon;
     let exited = false;
-    void daemon.then(() => (exited = true));
+    void daemon.then(() => {
+      exited = true;
+      // Died by itself (or was killed by a test): not running any more.
+      if (this.daemon === daemon) this.daemon = undefined;
+    });
     const ready = await until(async () => {
       if (exited) return true;
       try {
@@ -336,8 +356,7 @@ export class CriNode {
     }, 20_000);
     if (exited || !ready) {
       const tail = readFileSync(this.logFile, 'utf8').split('\n').slice(-20).join('\n');
-      if (!exited) await this.stopDaemon();
-      this.daemon = undefined;
+      await this.stopDaemon();
       throw new Error(`containerd did not come up${exited ? ' (it exited)' : ''}:\n${tail}`);
     }
   }
@@ -377,6 +396,8 @@ export class CriNode {
       this.cri.runPodSandbox({
         ...spec,
         logDirectory: join(this.dir, 'pods', `${namespace}_${spec.name}_${spec.uid}`),
+        // Under a cgroup of this node's own, so the teardown can remove the whole tree.
+        cgroupParent: `/${this.nodeNs}/pod${spec.uid}`,
       }),
     );
     this.sandboxes.set(id, '');
@@ -507,13 +528,8 @@ export class CriNode {
       await sh('umount', [path]).catch((e) => problems.push(String(e)));
       await rm(path, { force: true });
     }
-    for (const id of this.sandboxes.keys()) {
-      for (const controller of readdirSync('/sys/fs/cgroup').map((c) =>
-        join('/sys/fs/cgroup', c),
-      )) {
-        const cgroup = join(controller, 'k8s.io', id);
-        if (existsSync(cgroup)) await execa('rmdir', [cgroup], { reject: false });
-      }
+    for (const controller of readdirSync('/sys/fs/cgroup')) {
+      removeCgroupTree(join('/sys/fs/cgroup', controller, this.nodeNs));
     }
     // Its last process gone, the mount namespace (and every mount containerd made) goes with it.
     if (existsSync(this.mountNs)) await execa('umount', [this.mountNs], { reject: false });

@@ -18,6 +18,8 @@ export interface PodSpec {
   annotations?: Record<string, string>;
   /** kubelet's pod log directory (containerd creates nothing in it for a bare sandbox). */
   logDirectory?: string;
+  /** The pod's cgroup (kubelet's /kubepods/<qos>/pod<uid>); the sandbox's goes under it. */
+  cgroupParent?: string;
 }
 
 /** What PodSandboxStatus says of a sandbox, with the verbose info containerd adds. */
@@ -71,9 +73,13 @@ export class CriClient {
   constructor(socket: string) {
     const address = `unix://${socket}`;
     const credentials = grpc.credentials.createInsecure();
-    this.runtime = new (service('RuntimeService'))(address, credentials);
-    // The same channel options make grpc-js share one connection between the two stubs.
-    this.images = new (service('ImageService'))(address, credentials);
+    // Reconnect quickly: the tests restart containerd, and grpc-js backs off up to 2 minutes.
+    const options = {
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1000,
+    };
+    this.runtime = new (service('RuntimeService'))(address, credentials, options);
+    this.images = new (service('ImageService'))(address, credentials, options);
   }
 
   private call<T>(method: string, request: unknown, timeoutMs = 120_000): Promise<T> {
@@ -115,6 +121,7 @@ export class CriClient {
         },
         annotations: { 'kubernetes.io/config.source': 'api', ...pod.annotations },
         linux: {
+          cgroup_parent: pod.cgroupParent ?? '',
           security_context: {
             // network = POD: the sandbox gets its own netns, so CNI runs (NODE would skip it).
             namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' },
