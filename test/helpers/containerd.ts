@@ -3,7 +3,7 @@
 // process, pod namespace, mount or file behind, also when a test failed.
 import { execa, type ResultPromise } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -21,6 +21,7 @@ export const DEBIAN_CNI = '/usr/lib/cni';
 /** Where containerd 1.6 mounts pod network namespaces (not configurable with our settings). */
 export const NETNS_DIR = '/var/run/netns';
 
+/** How to set up a CriNode: its pod subnet and the chains of its conf dirs. */
 export interface NodeOptions {
   /** Short name for the temp dir and the node namespace. */
   label: string;
@@ -413,6 +414,25 @@ export class CriNode {
   async stopAndRemove(id: string): Promise<void> {
     await this.track(this.cri.stopPodSandbox(id));
     await this.track(this.cri.removePodSandbox(id));
+  }
+
+  /** containerd's log size now, to read what it says after this point (logSince). */
+  logSize(): number {
+    return existsSync(this.logFile) ? statSync(this.logFile).size : 0;
+  }
+
+  /** containerd's warnings and errors logged since `offset` (see logSize). */
+  logSince(offset: number): string[] {
+    if (!existsSync(this.logFile)) return [];
+    return (
+      readFileSync(this.logFile)
+        .subarray(offset)
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => /level=(warning|error|fatal)/.test(line))
+        // What every StopPodSandbox logs: the shim of the killed sandbox going away.
+        .filter((line) => !/cleaning up after shim disconnected|cleanup warnings/.test(line))
+    );
   }
 
   /** The IPs host-local has leased in this node's pool. */

@@ -11,7 +11,13 @@ export function criTest(options: NodeOptions) {
       onCleanup(() => node.destroy());
       return node;
     })
-    .extend('cleanNode', { auto: true }, async ({ node }, { onCleanup }) => {
+    .extend('cleanNode', { auto: true }, async ({ node, onTestFailed }, { onCleanup }) => {
+      // A failed test shows what containerd complained of meanwhile (CNI errors land there).
+      const offset = node.logSize();
+      onTestFailed(() => {
+        const lines = node.logSince(offset);
+        if (lines.length > 0) console.warn(`containerd said:\n${lines.slice(-30).join('\n')}`);
+      });
       // Tests of a file share the node: leave it as the next one expects it.
       onCleanup(async () => {
         if (!node.running) await node.startDaemon();
