@@ -94,6 +94,37 @@ describe.skipIf(noCri)('containerd CRI with a urunc RuntimeClass handler', () =>
   );
 
   test(
+    'a dead sandbox replaced as kubelet does (Stop, attempt 1, then Remove of the old one)',
+    CRI_SLOW,
+    async ({ node }) => {
+      const pod = { name: 'phoenix', uid: 'uid-phoenix-1', runtimeHandler: 'urunc' };
+      const first = await node.runPod(pod);
+      process.kill(first.pid, 'SIGKILL');
+      await waitFor(
+        async () => (await node.cri.podSandboxStatus(first.id)).state,
+        'SANDBOX_NOTREADY',
+        10_000,
+      );
+      // kubelet kills the dead sandbox, makes the next attempt, and garbage-collects the old
+      // one later: that Remove's DEL (same pod, no netns) must not touch the new sandbox.
+      await node.cri.stopPodSandbox(first.id);
+      const second = await node.runPod({ ...pod, attempt: 1 });
+      expect(second.id).not.toBe(first.id);
+      expect(second.netns).not.toBe(first.netns);
+      expect(await wiring(second.ns)).toEqual(WIRED);
+      await node.cri.removePodSandbox(first.id);
+      expect(await wiring(second.ns)).toEqual(WIRED);
+      expect(await node.leases()).toEqual([second.ip]);
+
+      const held = await node.holdNetns(second);
+      await node.stopAndRemove(second.id);
+      expect(await wiring(held)).toEqual(TORN_DOWN);
+      expect(await node.leases()).toEqual([]);
+      expect(await node.cri.listPodSandboxIds()).toEqual([]);
+    },
+  );
+
+  test(
     'containerd restarted between RunPodSandbox and StopPodSandbox: teardown still clean',
     CRI_SLOW,
     async ({ node }) => {
