@@ -1,6 +1,7 @@
 // containerd's CRI driven as kubelet drives it, with a RuntimeClass per runtime: the `urunc`
 // handler's own conf dir chains urunc-tap after ptp, runc's (the node-wide one) does not.
-// Side by side, kill -9 of the sandbox, and a containerd restart, all on observed state.
+// Side by side, kill -9 of the sandbox, a dead sandbox replaced, and a containerd restart, all on
+// observed state.
 import { describe, expect } from 'vitest';
 import { noCri } from '../helpers/cri-tier.js';
 import { CRI_SLOW, criTest } from '../helpers/cri-fixtures.js';
