@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 # The rest are the real peers of the end-to-end tier: Debian's reference CNI plugins, libcni's
 # sources with Go to build a client from them, qemu, and a kernel + busybox for a tiny guest.
 # podman builds and runs the installer's OCI image (scripts/build-image.sh) offline; containerd
-# checks that deploy/kubernetes/containerd-urunc.toml is a config it accepts; e2fsprogs has chattr,
-# which makes a directory unwritable even for root (the install tests' unwritable targets).
+# (1.6, with its CRI plugin; pulls in runc) is the CRI tier's runtime, whose pause image is
+# assembled from busybox-static, and checks that deploy/kubernetes/containerd-urunc.toml is a
+# config it accepts; e2fsprogs has chattr, which makes a directory unwritable even for root (the
+# install tests' unwritable targets).
 PACKAGES=(
   iproute2 util-linux iputils-ping python3
   containernetworking-plugins golang-go golang-github-appc-cni-dev
