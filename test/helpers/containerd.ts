@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { CriClient, type PodSpec, type SandboxStatus } from './cri-client.js';
 import { buildPauseImage, PAUSE_IMAGE } from './cri-pause-image.js';
-import { PLUGIN } from './plugin.js';
+import { hostDirs, installWithImage } from './installer-image.js';
+import { SHIPPED } from './plugin.js';
 import { ipn, sh } from './sh.js';
 
 /** The network every conflist of the tier names: one name, so one host-local pool. */
@@ -31,6 +32,12 @@ export interface NodeOptions {
   defaultChain?: Record<string, unknown>[];
   /** Runtime handlers besides runc: the runc shim again, with its own cni_conf_dir. */
   handlers?: Record<string, Record<string, unknown>[]>;
+  /**
+   * Let the installer image make this handler's conf dir and put urunc-tap into the bin dir,
+   * as the DaemonSet does on a node: the node's dirs are then those of a host root (opt/cni/bin,
+   * etc/cni/net.d for the node-wide conflist, etc/cni/urunc.d for the handler's).
+   */
+  installedHandler?: string;
 }
 
 /** A sandbox the tests ran, with where to look at it. */
@@ -165,11 +172,17 @@ export class CriNode {
     this.nodeNs = `ut-cri-${options.label}-${randomBytes(3).toString('hex')}`;
     this.socket = join(dir, 'containerd.sock');
     this.configFile = join(dir, 'config.toml');
-    this.binDir = join(dir, 'cni-bin');
     this.ipamDir = join(dir, 'ipam');
     this.logFile = join(dir, 'containerd.log');
     this.mountNs = join(dir, 'mntns');
-    this.confDirs = { default: join(dir, 'net.d') };
+    if (options.installedHandler) {
+      const host = hostDirs(join(dir, 'host'));
+      this.binDir = host.cniBinDir;
+      this.confDirs = { default: host.primaryConfDir, [options.installedHandler]: host.confDir };
+    } else {
+      this.binDir = join(dir, 'cni-bin');
+      this.confDirs = { default: join(dir, 'net.d') };
+    }
     for (const handler of Object.keys(options.handlers ?? {})) {
       this.confDirs[handler] = join(dir, `net.d-${handler}`);
     }
@@ -213,20 +226,25 @@ export class CriNode {
     for (const sub of ['root', 'state', 'tmp', 'run-containerd', 'cni-cache', 'pods', 'ipam']) {
       await mkdir(join(this.dir, sub), { recursive: true });
     }
-    await mkdir(this.binDir);
+    await mkdir(this.binDir, { recursive: true });
     // containerd adds its own loopback network: `loopback` must be in the bin dir.
     for (const plugin of ['loopback', 'ptp', 'bridge', 'host-local']) {
       await symlink(join(DEBIAN_CNI, plugin), join(this.binDir, plugin));
     }
-    await symlink(PLUGIN, join(this.binDir, 'urunc-tap'));
+    // The shipped executable, as a DaemonSet installs it on a node (installed.test.ts has the
+    // installer image put it there itself).
+    if (!this.options.installedHandler) await symlink(SHIPPED, join(this.binDir, 'urunc-tap'));
     const chains: Record<string, Record<string, unknown>[]> = {
       default: this.options.defaultChain ?? [],
       ...this.options.handlers,
     };
     for (const [handler, chain] of Object.entries(chains)) {
-      await mkdir(this.confDirs[handler]!);
+      await mkdir(this.confDirs[handler]!, { recursive: true });
       await this.writeConflist(handler, conflist(this.ipamDir, this.options.subnet, chain));
     }
+    // The installer image, run once as the DaemonSet runs it, copies the shipped executable into
+    // the bin dir and derives the handler's conflist from the node-wide one.
+    if (this.options.installedHandler) await installWithImage(join(this.dir, 'host'));
     await writeFile(this.configFile, this.config());
     // containerd writes two things outside its root and state dirs: libcni's result cache
     // (/var/lib/cni, no setting in 1.6) and the shims' sockets (/run/containerd/s). It runs in
@@ -256,7 +274,9 @@ export class CriNode {
 
   private config(): string {
     const cri = 'plugins."io.containerd.grpc.v1.cri"';
-    const runtimes = Object.keys(this.options.handlers ?? {}).map((handler) =>
+    const handlers = Object.keys(this.options.handlers ?? {});
+    if (this.options.installedHandler) handlers.push(this.options.installedHandler);
+    const runtimes = handlers.map((handler) =>
       [
         `[${cri}.containerd.runtimes.${handler}]`,
         // The same runc shim: real urunc is not available here; the handler only picks the

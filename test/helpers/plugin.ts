@@ -7,6 +7,10 @@ import { fileURLToPath } from 'node:url';
 export const PLUGIN =
   process.env.URUNC_TAP_BIN ?? fileURLToPath(new URL('../../bin/urunc-tap', import.meta.url));
 
+/** The shipped executable (`npm run build`): what tiers of a Kubernetes node run. */
+export const SHIPPED =
+  process.env.URUNC_TAP_BIN ?? fileURLToPath(new URL('../../build/urunc-tap', import.meta.url));
+
 export interface Invocation {
   command: string;
   config: unknown;
