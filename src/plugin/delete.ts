@@ -9,11 +9,11 @@ import { planDel } from './plan-del.js';
 import type { Log, Platform } from './platform.js';
 
 /**
- * Removes what carries the attachment's marks in `netns`, under its lock. When `netns` is
- * empty or no longer leads to the namespace (it is gone, not a namespace, unreadable, the
- * plugin's own, or a /proc/PID path whose PID now belongs to another process while a VMM
- * still pins the pod's namespace), it looks for the attachment's tap in every namespace of
- * the host instead, and removes it where it is.
+ * Removes what carries the attachment's marks in `netns`, under its lock. When `netns` no
+ * longer leads to the namespace (it is gone, not a namespace, unreadable, the plugin's own, or
+ * a /proc/PID path whose PID now belongs to another process while a VMM still pins the pod's
+ * namespace), it looks for the attachment's tap in every namespace of the host instead, and
+ * removes it where it is. An empty `netns` is the runtime saying the namespace is gone.
  */
 export async function deleteAttachment(
   platform: Platform,
@@ -24,7 +24,13 @@ export async function deleteAttachment(
 ): Promise<void> {
   await withAttachmentLock(id, platform.bindLock, async () => {
     const backend = platform.backend({ timeoutMs });
-    const status: NetnsStatus | 'empty' = netns ? platform.netnsStatus(netns) : 'empty';
+    // An empty CNI_NETNS is the runtime saying the namespace is gone (containerd's second DEL
+    // of every pod, after the first one cleaned up): nothing to search for, every time.
+    if (!netns) {
+      log('CNI_NETNS is empty: the namespace is gone, nothing to do');
+      return;
+    }
+    const status = platform.netnsStatus(netns);
     if (status === 'namespace') {
       const held = await deleteIn(backend, id, netns, log);
       // A /proc/PID path may now lead to another process's namespace: then ours is elsewhere.
@@ -37,14 +43,13 @@ export async function deleteAttachment(
       platform.namespaces?.(),
     );
     log(
-      `CNI_NETNS ${netns || '""'} ${why}: searched the host's namespaces for this attachment's tap, found it in ${found.length}`,
+      `CNI_NETNS ${netns} ${why}: searched the host's namespaces for this attachment's tap, found it in ${found.length}`,
     );
     for (const { netns: where } of found) await deleteIn(backend, id, where, log);
   });
 }
 
-const NETNS_STATUS: Record<Exclude<NetnsStatus, 'namespace'> | 'empty', string> = {
-  empty: 'is empty',
+const NETNS_STATUS: Record<Exclude<NetnsStatus, 'namespace'>, string> = {
   missing: 'does not exist',
   'not-a-namespace': 'is not a network namespace',
   own: "is the plugin's own namespace",

@@ -351,37 +351,23 @@ describe('runBatch', () => {
 });
 
 describe('readLinksOf', () => {
-  it('reads named namespaces with one process, the rest one by one, and drops the unreadable', async () => {
-    const calls: string[] = [];
+  it('reads each namespace with one ip process (never `ip -all netns exec`), dropping the unreadable', async () => {
+    const calls: string[][] = [];
     const run: Runner = async (command) => {
-      calls.push(command.netns);
-      if (command.args[0] === '-all') {
-        expect(command.netns).toBe(OWN_NETNS);
-        // As iproute2 prints it: a header per namespace, then the command's own output; the
-        // last was cut short (it went away mid-read), one was not asked for.
-        return `\nnetns: a\n${JSON.stringify([ETH0])}\n\nnetns: other\n[]\n\nnetns: b\n[{"ifname": "tr`;
-      }
+      calls.push([command.netns, ...command.args]);
+      if (command.netns === '/run/netns/a') return JSON.stringify([ETH0]);
       if (command.netns === '/proc/42/ns/net') return JSON.stringify([tapJson('tap0_urunc')]);
-      if (command.netns === '/run/netns/b') return JSON.stringify([tapJson('t1')]);
       throw failure(command, 'nsenter: cannot open: No such file or directory');
     };
-    const found = await readLinksOf(run, [
-      '/run/netns/a',
-      '/run/netns/b',
+    const found = await readLinksOf(run, ['/run/netns/a', '/proc/42/ns/net', '/proc/43/ns/net']);
+    expect(calls.every(([, ...args]) => args.join(' ') === '-json -details link show')).toBe(true);
+    expect(calls.map(([netns]) => netns).sort()).toEqual([
       '/proc/42/ns/net',
       '/proc/43/ns/net',
+      '/run/netns/a',
     ]);
-    expect(calls.filter((netns) => netns === '/run/netns/a')).toEqual([]);
-    expect(calls).toContain('/run/netns/b');
-    expect([...found.keys()].sort()).toEqual(['/proc/42/ns/net', '/run/netns/a', '/run/netns/b']);
-    expect(found.get('/run/netns/b')!.map((link) => link.name)).toEqual(['t1']);
-  });
-
-  it('needs no bulk read when no namespace is a named one', async () => {
-    const { run, calls } = fakeRunner([{ stdout: JSON.stringify([ETH0]) }]);
-    const found = await readLinksOf(run, ['/proc/7/ns/net']);
-    expect(calls.map((call) => call.args[0])).toEqual(['-json']);
-    expect(found.get('/proc/7/ns/net')!.map((link) => link.name)).toEqual(['eth0']);
+    expect([...found.keys()].sort()).toEqual(['/proc/42/ns/net', '/run/netns/a']);
+    expect(found.get('/proc/42/ns/net')!.map((link) => link.name)).toEqual(['tap0_urunc']);
   });
 });
 

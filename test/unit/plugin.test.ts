@@ -72,8 +72,15 @@ function setup(namespaces = { [POD]: wired() }, options: FakeOptions = {}) {
 }
 
 describe('DEL', () => {
+  it('with an empty CNI_NETNS (the namespace is gone) does nothing and searches nothing', async () => {
+    const { host, plugin, messages } = setup();
+    await plugin.del(request('DEL', {}, { netns: '' }));
+    expect(host.applied).toEqual([]);
+    expect(host.reads).toEqual([]);
+    expect(messages()).toEqual(['CNI_NETNS is empty: the namespace is gone, nothing to do']);
+  });
+
   it.each([
-    ['', 'is empty'],
     [GONE, 'does not exist'],
     [PLAIN_FILE, 'is not a network namespace'],
     ['/proc/self/ns/net', "is the plugin's own namespace"],
@@ -93,14 +100,14 @@ describe('DEL', () => {
       ]);
       expect(host.namespaces.get(POD)).toEqual(snapshot([podIf()]));
       expect(messages()[0]).toBe(
-        `CNI_NETNS ${netns || '""'} ${why}: searched the host's namespaces for this attachment's tap, found it in 1`,
+        `CNI_NETNS ${netns} ${why}: searched the host's namespaces for this attachment's tap, found it in 1`,
       );
     },
   );
 
   it('succeeds again and again once nothing is left (the second and tenth DEL)', async () => {
     const { host, plugin } = setup();
-    for (let i = 0; i < 3; i++) await plugin.del(request('DEL', {}, { netns: '' }));
+    for (let i = 0; i < 3; i++) await plugin.del(request('DEL', {}, { netns: GONE }));
     expect(host.applied).toHaveLength(1);
     expect(host.namespaces.get(POD)).toEqual(snapshot([podIf()]));
   });
@@ -120,7 +127,7 @@ describe('DEL', () => {
       ],
     );
     const { host, plugin } = setup({ [POD]: state });
-    await plugin.del(request('DEL', {}, { netns: '' }));
+    await plugin.del(request('DEL', {}, { netns: GONE }));
     const left = host.namespaces.get(POD)!;
     expect(left.links.map((link) => link.name)).toEqual(['eth0', 'net1', 'tap9']);
     expect(left.hooks.get('eth0')!.filters).toEqual([foreignFilter()]);
@@ -139,7 +146,7 @@ describe('DEL', () => {
         logFile: '/etc/passwd',
         timeoutMs: 2000,
       },
-      { netns: '', args: new Map([['FOO', 'bar']]) },
+      { netns: GONE, args: new Map([['FOO', 'bar']]) },
     );
     await plugin.del(changed);
     expect(host.applied.map(([netns]) => netns)).toEqual([POD]);
@@ -170,7 +177,7 @@ describe('DEL', () => {
           detail: 'nope',
         }),
     });
-    await expect(plugin.del(request('DEL', {}, { netns: '' }))).rejects.toMatchObject({
+    await expect(plugin.del(request('DEL', {}, { netns: GONE }))).rejects.toMatchObject({
       code: 100,
       message: `removing the tap wiring: \`ip link del dev tap0_urunc\` in ${POD} failed (EPERM): nope`,
     });

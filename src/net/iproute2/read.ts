@@ -1,7 +1,6 @@
 // Reading and changing a namespace through iproute2: one read into the model, batched changes.
 import type { Change } from '../changes.js';
 import type { IngressHook, Link, NamespaceSnapshot } from '../model.js';
-import { NAMED_NETNS_DIR } from '../namespaces.js';
 import { commandsFor, type BatchCommand } from './commands.js';
 import { IprouteError, type Runner, type Tool } from './exec.js';
 import { parseFilters, parseIngressQdiscs, parseLinks } from './parse.js';
@@ -91,39 +90,16 @@ export async function applyChanges(run: Runner, netns: string, changes: Change[]
 }
 
 /**
- * The links of many namespaces. Named ones with one process, `ip -all netns exec ip -json
- * -details link show` (iproute2 forks into each in turn, printing "netns: NAME" before each),
- * instead of one nsenter per namespace, which costs tens of milliseconds each on a host with
- * hundreds of pods; the others, and named ones it missed (vanished or appeared meanwhile, or a
- * read that failed: it goes on and exits 0), one by one. Namespaces that cannot be read are absent.
+ * The links of many namespaces, one `ip` process each, a few at a time. Not `ip -all netns
+ * exec`: it remounts /sys in a new mount namespace for every namespace it enters, and was seen
+ * stuck for minutes on a busy host. Namespaces that vanished or cannot be read are absent.
  */
 export async function readLinksOf(run: Runner, namespaces: string[]): Promise<Map<string, Link[]>> {
   const found = new Map<string, Link[]>();
-  if (namespaces.some((netns) => netns.startsWith(`${NAMED_NETNS_DIR}/`))) {
-    const output = await run({
-      tool: 'ip',
-      args: ['-all', 'netns', 'exec', 'ip', '-json', '-details', 'link', 'show'],
-      netns: OWN_NETNS,
-    }).catch(() => '');
-    let current: string | undefined;
-    for (const line of output.split('\n')) {
-      const header = /^netns: (.+)$/.exec(line);
-      if (header) current = `${NAMED_NETNS_DIR}/${header[1]}`;
-      else if (current && line.startsWith('[')) {
-        try {
-          found.set(current, parseLinks(line));
-        } catch {
-          // Cut short (the namespace went away mid-read): read it on its own below.
-        }
-        current = undefined;
-      }
-    }
-  }
-  const rest = namespaces.filter((netns) => !found.has(netns));
-  // A few at a time: each read is a process.
-  for (let i = 0; i < rest.length; i += 4) {
+  const width = 8;
+  for (let i = 0; i < namespaces.length; i += width) {
     await Promise.all(
-      rest.slice(i, i + 4).map(async (netns) => {
+      namespaces.slice(i, i + width).map(async (netns) => {
         try {
           found.set(netns, await showLinks(run, netns));
         } catch {
@@ -132,7 +108,6 @@ export async function readLinksOf(run: Runner, namespaces: string[]): Promise<Ma
       }),
     );
   }
-  for (const netns of [...found.keys()]) if (!namespaces.includes(netns)) found.delete(netns);
   return found;
 }
 
