@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect } from 'vitest';
-import type { Change } from '../../src/net/changes.js';
+import { shellEquivalent, type Change } from '../../src/net/changes.js';
 import type { Link } from '../../src/net/model.js';
 import { answersPing, startGuest } from '../helpers/fake-guest.js';
 import { test } from '../helpers/fixtures.js';
@@ -45,79 +45,9 @@ function addChanges(pod: Pod, tap: Partial<Extract<Change, { op: 'create-tap' }>
   ];
 }
 
-/** The oracle: each change's shell equivalent (src/net/changes.ts), as argv for `-n NS`. */
-function shellOf(change: Change): string[][] {
-  switch (change.op) {
-    case 'create-tap':
-      return [
-        [
-          ...['ip', 'tuntap', 'add', 'dev', change.name, 'mode', 'tap'],
-          ...(change.owner === undefined ? [] : ['user', String(change.owner)]),
-          ...(change.group === undefined ? [] : ['group', String(change.group)]),
-          ...(change.vnetHdr ? ['vnet_hdr'] : []),
-          ...(change.multiQueue ? ['multi_queue'] : []),
-        ],
-        [
-          ...['ip', 'link', 'set', 'dev', change.name, 'mtu', String(change.mtu)],
-          ...['address', change.mac, 'alias', change.alias, 'up'],
-        ],
-      ];
-    case 'set-link':
-      return [['ip', 'link', 'set', 'dev', change.name, 'mtu', String(change.mtu), 'up']];
-    case 'delete-link':
-      return [['ip', 'link', 'del', 'dev', change.name]];
-    case 'add-ingress-qdisc':
-      return [
-        [
-          'tc',
-          'qdisc',
-          'add',
-          'dev',
-          change.dev,
-          'handle',
-          'ffff:',
-          'stab',
-          'mpu',
-          String(change.mark),
-          'ingress',
-        ],
-      ];
-    case 'delete-ingress-qdisc':
-      return [['tc', 'qdisc', 'del', 'dev', change.dev, 'ingress']];
-    case 'add-redirect':
-      return [
-        [
-          ...['tc', 'filter', 'add', 'dev', change.dev, 'ingress', 'pref', String(change.pref)],
-          ...['protocol', 'all', 'u32', 'match', 'u32', '0', '0', 'action', 'mirred', 'egress'],
-          ...['redirect', 'dev', change.target, 'cookie', change.cookie],
-        ],
-      ];
-    case 'delete-filter':
-      return [
-        [
-          ...['tc', 'filter', 'del', 'dev', change.dev, 'ingress', 'pref', String(change.pref)],
-          ...['handle', `0x${change.handle.toString(16)}`, change.kind],
-        ],
-      ];
-    case 'delete-priority':
-      return [
-        [
-          'tc',
-          'filter',
-          'del',
-          'dev',
-          change.dev,
-          'ingress',
-          'pref',
-          String(change.pref),
-          change.kind,
-        ],
-      ];
-  }
-}
-
+/** Each change's shell equivalent (src/net/changes.ts), run with `-n NS`: the oracle. */
 async function applyByShell(ns: string, changes: Change[]): Promise<void> {
-  for (const [tool, ...args] of changes.flatMap(shellOf)) {
+  for (const [tool, ...args] of changes.flatMap(shellEquivalent)) {
     await (tool === 'ip' ? ipn : tcn)(ns, ...args);
   }
 }
