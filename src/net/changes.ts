@@ -149,7 +149,6 @@ export function shellEquivalent(change: Change): string[][] {
     case 'delete-ingress-qdisc':
       return [['tc', 'qdisc', 'del', 'dev', change.dev, 'ingress']];
     case 'add-redirect': {
-      const matchAll = ['protocol', 'all', 'u32', 'match', 'u32', '0', '0'];
       const redirect = [
         'action',
         'mirred',
@@ -160,7 +159,7 @@ export function shellEquivalent(change: Change): string[][] {
         'cookie',
         change.cookie,
       ];
-      return [[...filterHead('add', change.dev, change.pref), ...matchAll, ...redirect]];
+      return [[...matchAllFilter(change.dev, change.pref), ...redirect]];
     }
     case 'delete-filter':
       return [
@@ -174,6 +173,14 @@ export function shellEquivalent(change: Change): string[][] {
     case 'delete-priority':
       return [[...filterHead('del', change.dev, change.pref), change.kind]];
   }
+}
+
+/**
+ * `tc filter add dev DEV ingress pref P protocol all u32 match u32 0 0`: the match-all rule of
+ * every redirect, and on its own the u32 step of `doctor`'s probe.
+ */
+export function matchAllFilter(dev: string, pref: number): string[] {
+  return [...filterHead('add', dev, pref), 'protocol', 'all', 'u32', 'match', 'u32', '0', '0'];
 }
 
 /** `tc filter VERB dev DEV ingress pref P`, the common head of filter commands. */

@@ -1,6 +1,6 @@
 // What `doctor`'s kernel probe builds, step by step (PROBE_STEPS of backend.ts), for both
 // backends: what ADD builds, on one throwaway device in a throwaway namespace.
-import type { Change } from './changes.js';
+import { matchAllFilter, type Change } from './changes.js';
 
 /** The probe's device. */
 export const PROBE_DEVICE = 'utprobe0';
@@ -28,27 +28,13 @@ export const PROBE_CHANGES = {
   },
 } as const satisfies Record<string, Change>;
 
+const MATCH_ALL_PREF = 1;
+
 /**
  * The u32 step: a match-all rule without an action, so a missing cls_u32 is told apart from a
  * missing act_mirred.
  */
 export const PROBE_MATCH_ALL = {
-  pref: 1,
-  argv: [
-    'tc',
-    'filter',
-    'add',
-    'dev',
-    PROBE_DEVICE,
-    'ingress',
-    'pref',
-    '1',
-    'protocol',
-    'all',
-    'u32',
-    'match',
-    'u32',
-    '0',
-    '0',
-  ],
+  pref: MATCH_ALL_PREF,
+  argv: matchAllFilter(PROBE_DEVICE, MATCH_ALL_PREF),
 };
