@@ -58,9 +58,12 @@ function ifinfomsg(e: Encoder, index: number, flags = 0, change = 0): void {
   e.u8(0).u8(0).u16(0).i32(index).u32(flags).u32(change);
 }
 
-/** A reference's ifi_index, and IFLA_IFNAME when it names the link (rtnl_dev_get's lookup). */
-function target(e: Encoder, link: LinkRef): void {
-  ifinfomsg(e, 'index' in link ? link.index : 0);
+/**
+ * struct ifinfomsg with a reference's ifi_index (and the flags a request changes), then
+ * IFLA_IFNAME when it names the link (rtnl_dev_get's lookup).
+ */
+function target(e: Encoder, link: LinkRef, flags = 0, change = 0): void {
+  ifinfomsg(e, 'index' in link ? link.index : 0, flags, change);
   if ('name' in link) e.attrString(IFLA_IFNAME, link.name);
 }
 
@@ -90,8 +93,7 @@ export function setLinkRequest(
 ): Uint8Array {
   return encodeRequest(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, (e) => {
     const up = changes.up ? IFF_UP : 0;
-    ifinfomsg(e, 'index' in link ? link.index : 0, up, up);
-    if ('name' in link) e.attrString(IFLA_IFNAME, link.name);
+    target(e, link, up, up);
     if (changes.mtu !== undefined) e.attrU32(IFLA_MTU, changes.mtu);
     if (changes.mac !== undefined) e.attrBytes(IFLA_ADDRESS, parseMac(changes.mac));
     // iproute2 sends the alias without a NUL; the kernel stores nla_len bytes (dev_set_alias).
