@@ -79,8 +79,6 @@ export class NamespaceHandle {
   }
 }
 
-export { SysError };
-
 /** NS_GET_NSTYPE (linux/nsfs.h, _IO(0xb7, 0x3)): the type of the namespace an nsfs fd is. */
 const NS_GET_NSTYPE = 0xb703;
 

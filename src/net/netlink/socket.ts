@@ -257,23 +257,13 @@ export class RouteSocket {
 
   /** The NetError of a kernel NLMSG_ERROR: errno's name, and the extended ack or strerror. */
   private kernelError(operation: Operation, reply: ErrorReply): NetError {
-    return netlinkError(operation, this.netns, reply.errno, reply.message);
+    return new NetError({
+      operation: named(operation),
+      netns: this.netns,
+      errno: errnoName(reply.errno),
+      detail: reply.message ?? libc().strerror(reply.errno),
+    });
   }
-}
-
-/** The NetError of an errno the kernel answered a request with (and its extack message). */
-export function netlinkError(
-  operation: Operation,
-  netns: string,
-  errno: number,
-  message: string | undefined,
-): NetError {
-  return new NetError({
-    operation: named(operation),
-    netns,
-    errno: errnoName(errno),
-    detail: message ?? libc().strerror(errno),
-  });
 }
 
 function int32(value: number): Uint8Array {
