@@ -6,7 +6,7 @@ import { sh, tcn } from './sh.js';
  * (TEST-NET-1, never seen here): it redirects nothing and takes nothing from our redirect.
  */
 export async function addForeignFilter(ns: string, dev: string, pref: number): Promise<void> {
-  const matchAll = ['u32', 'match', 'ip', 'dst', '192.0.2.1/32'];
+  const toTestNet = ['u32', 'match', 'ip', 'dst', '192.0.2.1/32'];
   await tcn(
     ns,
     'filter',
@@ -18,7 +18,7 @@ export async function addForeignFilter(ns: string, dev: string, pref: number): P
     String(pref),
     'protocol',
     'ip',
-    ...matchAll,
+    ...toTestNet,
     'classid',
     '1:1',
   );
@@ -29,56 +29,25 @@ export async function addForeignFilter(ns: string, dev: string, pref: number): P
  * TC_ACT_OK, so at a pref below ours it takes every packet before our redirect.
  */
 export async function addForeignMatchAll(ns: string, dev: string, pref: number): Promise<void> {
-  await tcn(
-    ns,
-    'filter',
-    'add',
-    'dev',
-    dev,
-    'ingress',
-    'pref',
-    String(pref),
-    'protocol',
-    'all',
-    'u32',
-    'match',
-    'u32',
-    '0',
-    '0',
-  );
+  await tcn(ns, ...matchAll(dev, pref));
 }
 
 /**
  * A foreign redirect on `dev`'s ingress to a device that is then deleted, exactly what the
  * runtime's own in-kill cleanup used to leave: mirred's target becomes "*" and every packet the
- * filter takes is dropped. `via` is a throwaway veth made and deleted for it.
+ * filter takes is dropped. The target, deadend0, is a veth made and deleted for it.
  */
 export async function addForeignDeadEnd(ns: string, dev: string, pref: number): Promise<void> {
   // An ingress hook if the device has none yet (an existing one, ours or not, is kept as is).
   await tcn(ns, 'qdisc', 'add', 'dev', dev, 'ingress').catch(() => {});
   await sh('ip', ['-n', ns, 'link', 'add', 'deadend0', 'type', 'veth', 'peer', 'name', 'deadend1']);
-  await tcn(
-    ns,
-    'filter',
-    'add',
-    'dev',
-    dev,
-    'ingress',
-    'pref',
-    String(pref),
-    'protocol',
-    'all',
-    'u32',
-    'match',
-    'u32',
-    '0',
-    '0',
-    'action',
-    'mirred',
-    'egress',
-    'redirect',
-    'dev',
-    'deadend0',
-  );
+  const redirect = ['action', 'mirred', 'egress', 'redirect', 'dev', 'deadend0'];
+  await tcn(ns, ...matchAll(dev, pref), ...redirect);
   await sh('ip', ['-n', ns, 'link', 'del', 'deadend0']);
+}
+
+/** `filter add dev DEV ingress pref P protocol all u32 match u32 0 0`, for `tc -n NS`. */
+function matchAll(dev: string, pref: number): string[] {
+  const head = ['filter', 'add', 'dev', dev, 'ingress', 'pref', String(pref)];
+  return [...head, 'protocol', 'all', 'u32', 'match', 'u32', '0', '0'];
 }
