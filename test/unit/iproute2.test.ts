@@ -332,7 +332,7 @@ describe('runBatch', () => {
     const { run } = fakeRunner([
       { stderr: 'Error: Specified action kind is not supported\nCommand failed -:1\n' },
     ]);
-    const error = (await runBatch(run, '/n', 'tc', [
+    const error = (await runBatch(run, '/n', [
       { tool: 'tc', args: ['filter', 'add', 'dev', 'eth0'] },
     ]).catch((e: unknown) => e)) as IprouteError;
     expect(error.message).toBe(

@@ -26,7 +26,7 @@ export async function probeKernel(run: Runner): Promise<ProbeFailure | undefined
     return await withScratchNetns(run, async (netns) => {
       for (const [step, commands] of STEPS) {
         try {
-          await runBatch(run, netns, commands[0]!.tool, commands);
+          await runBatch(run, netns, commands);
         } catch (error) {
           if (error instanceof IprouteError) return { step, error };
           throw error;

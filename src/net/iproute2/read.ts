@@ -2,7 +2,7 @@
 import type { Change } from '../changes.js';
 import type { IngressHook, Link, NamespaceSnapshot } from '../model.js';
 import { commandsFor, type BatchCommand } from './commands.js';
-import { IprouteError, type Runner, type Tool } from './exec.js';
+import { IprouteError, type Runner } from './exec.js';
 import { parseFilters, parseIngressQdiscs, parseLinks } from './parse.js';
 
 /**
@@ -30,11 +30,12 @@ export async function readNamespace(run: Runner, netns: string): Promise<Namespa
     ['qdisc', 'show'],
     ...devices.map((dev) => ['filter', 'show', 'dev', dev, 'ingress']),
   ];
+  const input = script(lines);
   const output = await run({
     tool: 'tc',
     args: ['-json', '-details', '-batch', '-'],
     netns,
-    input: script(lines),
+    input,
   });
   const documents = output.split('\n').filter((line) => line.trim() !== '');
   if (documents.length !== lines.length) {
@@ -44,7 +45,7 @@ export async function readNamespace(run: Runner, netns: string): Promise<Namespa
       exitCode: 0,
       stderr: `printed ${documents.length} JSON documents for ${lines.length} queries`,
       timedOut: false,
-      input: script(lines),
+      input,
     });
   }
   const qdiscs = parseIngressQdiscs(documents[0]!);
@@ -74,7 +75,6 @@ export async function applyChanges(run: Runner, netns: string, changes: Change[]
       await runBatch(
         run,
         netns,
-        group[0]!.command.tool,
         group.map((entry) => entry.command),
       );
     } catch (error) {
@@ -118,9 +118,9 @@ export async function readLinksOf(run: Runner, namespaces: string[]): Promise<Ma
 export async function runBatch(
   run: Runner,
   netns: string,
-  tool: Tool,
   commands: BatchCommand[],
 ): Promise<void> {
+  const tool = commands[0]!.tool;
   const lines = commands.map((command) => command.args);
   try {
     await run({ tool, args: ['-batch', '-'], netns, input: script(lines) });
