@@ -155,7 +155,7 @@ export class ChangeApplier {
   }
 
   /** The ifindex of `name` (RTM_GETLINK by name); ENODEV as a NetError of `operation`. */
-  private index(name: string, operation: Operation): number {
+  index(name: string, operation: Operation): number {
     const known = this.indexes.get(name);
     if (known !== undefined) return known;
     let index: number | undefined;

@@ -5,7 +5,6 @@ import { NetError } from '../errors.js';
 import { PROBE_CHANGES, PROBE_DEVICE, PROBE_MATCH_ALL } from '../probe-steps.js';
 import { ChangeApplier, type ApplyHooks } from './apply-change.js';
 import { addMatchAllRequest } from './filter.js';
-import { getLinkRequest, parseLink } from './link.js';
 import { NamespaceHandle } from './namespace.js';
 import { asNetError, withSocket } from './session.js';
 import type { RouteSocket } from './socket.js';
@@ -64,8 +63,7 @@ function runSteps(
       () => {
         const { pref, argv } = PROBE_MATCH_ALL;
         const command = argv.join(' ');
-        const index = parseLink(socket.query(getLinkRequest(PROBE_DEVICE), command))!.index;
-        socket.request(addMatchAllRequest(index, pref), command);
+        socket.request(addMatchAllRequest(applier.index(PROBE_DEVICE, command), pref), command);
       },
     ],
     ['mirred', () => applier.apply([PROBE_CHANGES.mirred])],
