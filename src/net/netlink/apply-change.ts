@@ -57,53 +57,37 @@ export class ChangeApplier {
   }
 
   private applyOne(change: Change): void {
+    if (change.op === 'create-tap') return this.createTap(change);
     const operation = () => shellCommands(change)[0]!;
+    this.socket.request(this.requestFor(change, operation), operation);
+  }
+
+  /** The one request of a change other than create-tap (devices looked up by name first). */
+  private requestFor(
+    change: Exclude<Change, { op: 'create-tap' }>,
+    operation: Operation,
+  ): Uint8Array {
     switch (change.op) {
-      case 'create-tap':
-        return this.createTap(change);
       case 'set-link':
-        return this.socket.request(
-          setLinkRequest({ name: change.name }, { mtu: change.mtu, up: true }),
-          operation,
-        );
+        return setLinkRequest({ name: change.name }, { mtu: change.mtu, up: true });
       case 'delete-link':
         this.indexes.delete(change.name);
-        return this.socket.request(deleteLinkRequest({ name: change.name }), operation);
+        return deleteLinkRequest({ name: change.name });
       case 'add-ingress-qdisc':
-        return this.socket.request(
-          addIngressQdiscRequest(this.index(change.dev, operation), change.mark),
-          operation,
-        );
+        return addIngressQdiscRequest(this.index(change.dev, operation), change.mark);
       case 'delete-ingress-qdisc':
-        return this.socket.request(
-          deleteIngressQdiscRequest(this.index(change.dev, operation)),
-          operation,
-        );
-      case 'delete-filter':
-        return this.socket.request(
-          deleteFilterRequest(
-            this.index(change.dev, operation),
-            change.pref,
-            change.kind,
-            change.handle,
-          ),
-          operation,
-        );
+        return deleteIngressQdiscRequest(this.index(change.dev, operation));
+      case 'delete-filter': {
+        const { pref, kind, handle } = change;
+        return deleteFilterRequest(this.index(change.dev, operation), pref, kind, handle);
+      }
       case 'delete-priority':
-        return this.socket.request(
-          deletePriorityRequest(this.index(change.dev, operation), change.pref, change.kind),
-          operation,
-        );
-      case 'add-redirect':
-        return this.socket.request(
-          addRedirectRequest(
-            this.index(change.dev, operation),
-            change.pref,
-            this.index(change.target, operation),
-            change.cookie,
-          ),
-          operation,
-        );
+        return deletePriorityRequest(this.index(change.dev, operation), change.pref, change.kind);
+      case 'add-redirect': {
+        const dev = this.index(change.dev, operation);
+        const target = this.index(change.target, operation);
+        return addRedirectRequest(dev, change.pref, target, change.cookie);
+      }
     }
   }
 
