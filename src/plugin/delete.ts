@@ -49,7 +49,8 @@ export async function deleteAttachment(
   });
 }
 
-const NETNS_STATUS: Record<Exclude<NetnsStatus, 'namespace'>, string> = {
+/** What a namespace path that is not a usable namespace is, in words. */
+export const NETNS_STATUS: Record<Exclude<NetnsStatus, 'namespace'>, string> = {
   missing: 'does not exist',
   'not-a-namespace': 'is not a network namespace',
   own: "is the plugin's own namespace",

@@ -12,7 +12,7 @@ import { withAttachmentLock } from './attachment-lock.js';
 import { configWithCniArgs } from './cni-args.js';
 import { deleteIdentity, parseConfig, type PluginConfig } from './config.js';
 import { apply, converge, netError, read, retryLogger } from './converge.js';
-import { deleteAttachment } from './delete.js';
+import { deleteAttachment, NETNS_STATUS } from './delete.js';
 import { tapMac, type Attachment } from './marks.js';
 import { planAdd, type AddPlan } from './plan-add.js';
 import { checkProblems } from './plan-check.js';
@@ -161,10 +161,5 @@ function requireNamespace(platform: Platform, netns: string, verb: string): void
   if (status === 'own') {
     throw envError('CNI_NETNS', `is the plugin's own network namespace; refusing to ${verb} there`);
   }
-  const problem = {
-    missing: 'does not exist',
-    'not-a-namespace': 'is not a network namespace',
-    unreadable: 'cannot be read',
-  }[status];
-  throw envError('CNI_NETNS', `${netns} ${problem}`);
+  throw envError('CNI_NETNS', `${netns} ${NETNS_STATUS[status]}`);
 }
