@@ -4,7 +4,6 @@ import { CniError, ErrorCode, envError } from '../cni/errors.js';
 import { logFileProblem } from '../cni/log-file.js';
 import type { CniPlugin, VerbRequest } from '../cni/plugin-api.js';
 import { convertResult, type CniResult } from '../cni/result.js';
-import type { CniVersion } from '../cni/versions.js';
 import type { NetBackend } from '../net/backend.js';
 import type { Change } from '../net/changes.js';
 import { linkNamed } from '../net/model.js';
@@ -42,7 +41,8 @@ async function add(platform: Platform, log: Log, request: VerbRequest): Promise<
   if (!selection.selected) {
     if (selection.warning) log(selection.warning, { level: 'warn' });
     log(`left alone: ${selection.reason} (config podAnnotation)`);
-    return passThrough(config.prevResult, request.version);
+    // The previous result, unchanged, in the config's version.
+    return convertResult(config.prevResult ?? {}, request.version);
   }
   requireNamespace(platform, attachment.netns, 'ADD');
   return withAttachmentLock(attachment, platform.bindLock, async () => {
@@ -127,12 +127,6 @@ export function attachmentOf(env: CniEnv, config: PluginConfig): Attachment {
     netns: env.netns,
     tapName: config.tapName,
   };
-}
-
-/** The previous result, unchanged, in the config's version: ADD of a pod left alone. */
-function passThrough(prevResult: CniResult | undefined, version: CniVersion): CniResult {
-  const { cniVersion: _previous, ...previous } = prevResult ?? { cniVersion: version };
-  return convertResult(previous, version);
 }
 
 /** Undoes what a failed ADD created, judged on a fresh read; a failure here is logged. */
