@@ -89,7 +89,7 @@ export async function dispatch(io: CniIo, source: PluginSource): Promise<Dispatc
 
 /** A conflist entry nests a few levels; far deeper input is hostile, and recursion on it
  * (when printing a result, say) would exhaust the stack. */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 /** Parses stdin as a JSON object (CNI spec: the network configuration). */
 function decodeConfig(stdin: Uint8Array): Record<string, unknown> {

@@ -5,7 +5,7 @@
 const SPEC_IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /** Linux IFNAMSIZ is 16 including the NUL byte. */
-export const MAX_INTERFACE_NAME_LENGTH = 15;
+const MAX_INTERFACE_NAME_LENGTH = 15;
 
 /**
  * Why `id` is not a valid container ID (the spec's character set), or undefined when it is.

@@ -27,7 +27,7 @@ export interface CleanupScope {
  * Orphaned redirects (`*`) count as `tap`'s: once a tap is deleted its name is gone from them.
  * Foreign taps, filters and qdiscs are never touched; our ingress qdisc goes with our last filter.
  */
-export function cleanupOwnership(snapshot: NamespaceSnapshot, scope: CleanupScope): Ownership {
+function cleanupOwnership(snapshot: NamespaceSnapshot, scope: CleanupScope): Ownership {
   const isTap = (link: Link) =>
     isUruncTap(link) &&
     (!scope.tap || link.name === scope.tap) &&

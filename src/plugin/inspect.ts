@@ -13,7 +13,7 @@ import {
 import { shadowing } from './plan-add.js';
 
 /** Problems, most severe first: the verdict is the first kind found. */
-export const PROBLEM_KINDS = [
+const PROBLEM_KINDS = [
   'black-hole',
   'shadowed',
   'broken',

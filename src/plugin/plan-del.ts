@@ -20,7 +20,7 @@ export interface Ownership {
 }
 
 /** What one attachment owns: the taps with its alias and the filters with its cookie. */
-export function attachmentOwnership(id: AttachmentId): Ownership {
+function attachmentOwnership(id: AttachmentId): Ownership {
   return {
     tap: (link) => isAttachmentTap(id, link),
     filter: (_dev, filter) => isAttachmentFilter(id, filter),

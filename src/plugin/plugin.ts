@@ -113,7 +113,7 @@ function prepare(request: VerbRequest): { config: PluginConfig; attachment: Atta
 }
 
 /** The attachment a verb handles. */
-export function attachmentOf(env: CniEnv, config: PluginConfig): Attachment {
+function attachmentOf(env: CniEnv, config: PluginConfig): Attachment {
   if (config.tapName === env.ifname) {
     throw new CniError(
       ErrorCode.InvalidNetworkConfig,
