@@ -2,7 +2,7 @@
 // (the tap's alias, the redirects' action cookies, the ingress qdisc's size-table mark), so
 // every verb finds exactly its own objects in the namespace, with no host-side state and
 // whatever today's config says.
-import type { Link, NamespaceSnapshot, TcFilter } from '../net/model.js';
+import type { Link, NamespaceSnapshot, TcFilter, TunInfo } from '../net/model.js';
 import { sha256Hex } from './sha256.js';
 
 /** What names one attachment in CNI: (network, container ID, interface). */
@@ -124,7 +124,7 @@ export function isUruncTap(link: Link): boolean {
 }
 
 /** Whether a link is this attachment's tap: a tap with its alias, whatever its name. */
-export function isAttachmentTap(id: AttachmentId, link: Link): boolean {
+export function isAttachmentTap(id: AttachmentId, link: Link): link is Link & { tun: TunInfo } {
   return link.tun?.type === 'tap' && link.alias === tapAlias(id);
 }
 
