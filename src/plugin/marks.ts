@@ -123,6 +123,23 @@ export function isUruncTap(link: Link): boolean {
   return link.tun?.type === 'tap' && (link.alias?.startsWith(ALIAS_PREFIX) ?? false);
 }
 
+/** Which of urunc-tap's taps an operator command takes: one by name, one pod interface's, or all. */
+export interface TapScope {
+  tap?: string;
+  ifname?: string;
+}
+
+/**
+ * Whether a link is a tap urunc-tap made within `scope`; the pod interface is read from a
+ * readable alias (a digest alias matches no `ifname`).
+ */
+export function isUruncTapIn(scope: TapScope, link: Link): boolean {
+  if (!isUruncTap(link) || (scope.tap && link.name !== scope.tap)) return false;
+  if (!scope.ifname) return true;
+  const owner = parseTapAlias(link.alias);
+  return owner?.kind === 'attachment' && owner.ifname === scope.ifname;
+}
+
 /** Whether a link is this attachment's tap: a tap with its alias, whatever its name. */
 export function isAttachmentTap(id: AttachmentId, link: Link): link is Link & { tun: TunInfo } {
   return link.tun?.type === 'tap' && link.alias === tapAlias(id);
