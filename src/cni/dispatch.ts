@@ -45,16 +45,11 @@ export async function dispatch(io: CniIo, source: PluginSource): Promise<Dispatc
       return { exitCode: 0, command, warnings };
     }
     config = decodeConfig(stdin);
-    if (command === 'DEL') {
-      // DEL needs no version: it prints nothing on success. An unusable one is logged, not refused.
-      const problem = versionProblem(config.cniVersion);
-      if (problem) warnings.push(`${problem.message}; deleting anyway`);
-      else version = config.cniVersion as CniVersion;
-    } else {
-      const problem = versionProblem(config.cniVersion);
-      if (problem) throw problem;
-      version = config.cniVersion as CniVersion;
-    }
+    const problem = versionProblem(config.cniVersion);
+    if (!problem) version = config.cniVersion as CniVersion;
+    // DEL needs no version: it prints nothing on success. An unusable one is logged, not refused.
+    else if (command === 'DEL') warnings.push(`${problem.message}; deleting anyway`);
+    else throw problem;
     const load = async () => (typeof source === 'function' ? await source() : source);
     if (isNetworkCommand(command)) {
       await runNetworkVerb(command, version, config, await load());
@@ -94,7 +89,7 @@ export async function dispatch(io: CniIo, source: PluginSource): Promise<Dispatc
 
 /** A conflist entry nests a few levels; far deeper input is hostile, and recursion on it
  * (when printing a result, say) would exhaust the stack. */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 /** Parses stdin as a JSON object (CNI spec: the network configuration). */
 function decodeConfig(stdin: Uint8Array): Record<string, unknown> {

@@ -4,7 +4,7 @@
 /** Levels, most severe first; a configured level keeps itself and everything above it. */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 
 /**
  * The only directory log files may be in. Whoever can write a network config (a Multus

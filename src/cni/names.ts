@@ -5,26 +5,24 @@
 const SPEC_IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /** Linux IFNAMSIZ is 16 including the NUL byte. */
-export const MAX_INTERFACE_NAME_LENGTH = 15;
+const MAX_INTERFACE_NAME_LENGTH = 15;
+
+/** Why `value` is not a spec identifier (SPEC_IDENTIFIER), or undefined when it is. */
+function specIdentifierProblem(value: string): string | undefined {
+  if (!SPEC_IDENTIFIER.test(value)) {
+    return 'must start with a letter or digit and contain only letters, digits, "_", "." and "-"';
+  }
+  return undefined;
+}
 
 /**
- * Why `id` is not a valid container ID (the spec's character set), or undefined when it is.
+ * Why an ID is not a valid container ID (the spec's character set), or undefined when it is.
  * No length limit: the spec sets none (an alias too long for the kernel becomes a digest).
  */
-export function containerIdProblem(id: string): string | undefined {
-  if (!SPEC_IDENTIFIER.test(id)) {
-    return 'must start with a letter or digit and contain only letters, digits, "_", "." and "-"';
-  }
-  return undefined;
-}
+export const containerIdProblem = specIdentifierProblem;
 
-/** Why `name` is not a valid network name (CNI spec, "name"), or undefined when it is. */
-export function networkNameProblem(name: string): string | undefined {
-  if (!SPEC_IDENTIFIER.test(name)) {
-    return 'must start with a letter or digit and contain only letters, digits, "_", "." and "-"';
-  }
-  return undefined;
-}
+/** Why a name is not a valid network name (CNI spec, "name"), or undefined when it is. */
+export const networkNameProblem = specIdentifierProblem;
 
 /**
  * Why `name` is not a usable interface name (CNI_IFNAME, tapName), or undefined when it is:

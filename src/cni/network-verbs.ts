@@ -5,7 +5,7 @@ import type { CniPlugin, NetworkRequest } from './plugin-api.js';
 import { versionAtLeast, type CniVersion } from './versions.js';
 
 /** The verbs that take a config but no container, namespace or interface. */
-export const NETWORK_COMMANDS = ['STATUS', 'GC'] as const;
+const NETWORK_COMMANDS = ['STATUS', 'GC'] as const;
 export type NetworkCommand = (typeof NETWORK_COMMANDS)[number];
 
 /** Whether `command` is STATUS or GC. */

@@ -35,7 +35,7 @@ function pause(ms: number): void {
 }
 
 /** Reads `fd` to its end, refusing more than MAX_STDIN_BYTES (code 6). */
-export function readAllBounded(fd = 0): Buffer {
+function readAllBounded(fd: number): Buffer {
   const chunks: Buffer[] = [];
   let size = 0;
   const buffer = Buffer.allocUnsafe(64 * 1024);
@@ -61,7 +61,7 @@ export function readAllBounded(fd = 0): Buffer {
 }
 
 /** Writes all of `text` to `fd` (1: the result or error; 2: the runtime's log). */
-export function writeAll(fd: number, text: string): void {
+function writeAll(fd: number, text: string): void {
   const bytes = Buffer.from(text);
   for (let offset = 0; offset < bytes.length;) {
     try {

@@ -4,7 +4,7 @@ import { CniError, ErrorCode } from '../cni/errors.js';
 import { lockName, type AttachmentId } from './marks.js';
 
 /** How long a verb waits for another one on the same attachment before "try again later". */
-export const LOCK_WAIT_MS = 30_000;
+const LOCK_WAIT_MS = 30_000;
 
 /** A held lock. */
 export interface HeldLock {

@@ -4,14 +4,11 @@ import type { NetBackend } from '../net/backend.js';
 import type { Change } from '../net/changes.js';
 import type { Link, NamespaceSnapshot } from '../net/model.js';
 import { netError, read } from './converge.js';
-import { isUruncTap, isUruncTapFilter, parseTapAlias, redirectTarget } from './marks.js';
+import { isUruncTapFilter, isUruncTapIn, redirectTarget, type TapScope } from './marks.js';
 import { planRemoval, type Ownership } from './plan-del.js';
 
 /** What to remove: one tap, one pod interface's wiring, or (default) all of urunc-tap's. */
-export interface CleanupScope {
-  tap?: string;
-  ifname?: string;
-}
+export type CleanupScope = TapScope;
 
 /**
  * DEL recognises its objects by the attachment (network, container ID, interface) hashed into
@@ -27,11 +24,8 @@ export interface CleanupScope {
  * Orphaned redirects (`*`) count as `tap`'s: once a tap is deleted its name is gone from them.
  * Foreign taps, filters and qdiscs are never touched; our ingress qdisc goes with our last filter.
  */
-export function cleanupOwnership(snapshot: NamespaceSnapshot, scope: CleanupScope): Ownership {
-  const isTap = (link: Link) =>
-    isUruncTap(link) &&
-    (!scope.tap || link.name === scope.tap) &&
-    (!scope.ifname || podInterfaceOf(link.alias) === scope.ifname);
+function cleanupOwnership(snapshot: NamespaceSnapshot, scope: CleanupScope): Ownership {
+  const isTap = (link: Link) => isUruncTapIn(scope, link);
   const removed = new Set(snapshot.links.filter(isTap).map((link) => link.name));
   return {
     tap: isTap,
@@ -67,9 +61,4 @@ export async function cleanup(
     });
   }
   return changes;
-}
-
-function podInterfaceOf(alias: string | undefined): string | undefined {
-  const owner = parseTapAlias(alias);
-  return owner?.kind === 'attachment' ? owner.ifname : undefined;
 }

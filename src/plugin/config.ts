@@ -25,7 +25,7 @@ export interface PluginConfig {
   prevResult: CniResult | undefined;
 }
 
-export const DEFAULT_TAP_NAME = 'tap0_urunc';
+const DEFAULT_TAP_NAME = 'tap0_urunc';
 
 /**
  * Every kernel call gives up after this long; a hung call must not hang the runtime. Generous:

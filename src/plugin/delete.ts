@@ -22,14 +22,14 @@ export async function deleteAttachment(
   netns: string,
   timeoutMs: number,
 ): Promise<void> {
+  // An empty CNI_NETNS is the runtime saying the namespace is gone (containerd's second DEL of
+  // every pod, after the first one cleaned up): nothing to search for, nothing to lock.
+  if (!netns) {
+    log('CNI_NETNS is empty: the namespace is gone, nothing to do');
+    return;
+  }
   await withAttachmentLock(id, platform.bindLock, async () => {
     const backend = platform.backend({ timeoutMs });
-    // An empty CNI_NETNS is the runtime saying the namespace is gone (containerd's second DEL
-    // of every pod, after the first one cleaned up): nothing to search for, every time.
-    if (!netns) {
-      log('CNI_NETNS is empty: the namespace is gone, nothing to do');
-      return;
-    }
     const status = platform.netnsStatus(netns);
     if (status === 'namespace') {
       const held = await deleteIn(backend, id, netns, log);
@@ -49,7 +49,8 @@ export async function deleteAttachment(
   });
 }
 
-const NETNS_STATUS: Record<Exclude<NetnsStatus, 'namespace'>, string> = {
+/** What a namespace path that is not a usable namespace is, in words. */
+export const NETNS_STATUS: Record<Exclude<NetnsStatus, 'namespace'>, string> = {
   missing: 'does not exist',
   'not-a-namespace': 'is not a network namespace',
   own: "is the plugin's own namespace",

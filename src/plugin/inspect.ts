@@ -1,19 +1,20 @@
 // `urunc-tap inspect`: what urunc-tap made in a namespace, and whether it works (pure).
-import { hookOf, linkNamed, type Link, type NamespaceSnapshot } from '../net/model.js';
+import { hookOf, linkNamed, type NamespaceSnapshot } from '../net/model.js';
 import { deviceReport, tapReport, type DeviceReport, type TapReport } from './inspect-report.js';
 import {
   isUruncTap,
   isUruncTapFilter,
+  isUruncTapIn,
   parseTapAlias,
   REDIRECT_PREF,
   redirectTarget,
   targetsDeletedDevice,
-  type TapOwner,
+  type TapScope,
 } from './marks.js';
 import { shadowing } from './plan-add.js';
 
 /** Problems, most severe first: the verdict is the first kind found. */
-export const PROBLEM_KINDS = [
+const PROBLEM_KINDS = [
   'black-hole',
   'shadowed',
   'broken',
@@ -46,10 +47,7 @@ export interface InspectReport {
 }
 
 /** What to look at: one tap, one pod interface, or (default) everything. */
-export interface InspectScope {
-  tap?: string;
-  ifname?: string;
-}
+export type InspectScope = TapScope;
 
 /** Whether a verdict is one an operator has to act on (`inspect` exits 3). */
 export function isProblem(verdict: Verdict): verdict is ProblemKind {
@@ -65,13 +63,7 @@ export function isProblem(verdict: Verdict): verdict is ProblemKind {
  * A wiring that is right but whose tap no VMM holds is `waiting-for-vmm`, not a problem.
  */
 export function inspect(snapshot: NamespaceSnapshot, scope: InspectScope = {}): InspectReport {
-  const ownerOf = (link: Link) => parseTapAlias(link.alias);
-  const taps = snapshot.links.filter(
-    (link) =>
-      isUruncTap(link) &&
-      (!scope.tap || link.name === scope.tap) &&
-      (!scope.ifname || ifnameOf(ownerOf(link)) === scope.ifname),
-  );
+  const taps = snapshot.links.filter((link) => isUruncTapIn(scope, link));
   const filtersOf = (name: string) => hookOf(snapshot, name).filters;
   const findings: Finding[] = [];
   const found = (kind: ProblemKind, device: string, message: string) =>
@@ -130,7 +122,8 @@ export function inspect(snapshot: NamespaceSnapshot, scope: InspectScope = {}): 
     }
   }
   for (const tap of taps) {
-    const podName = ifnameOf(ownerOf(tap));
+    const owner = parseTapAlias(tap.alias);
+    const podName = owner?.kind === 'attachment' ? owner.ifname : undefined;
     const fed = snapshot.links.some(
       (link) =>
         !isUruncTap(link) &&
@@ -188,8 +181,4 @@ export function inspect(snapshot: NamespaceSnapshot, scope: InspectScope = {}): 
     PROBLEM_KINDS.find((kind) => kinds.has(kind)) ??
     (!anythingOurs ? 'clean' : waiting ? 'waiting-for-vmm' : 'healthy');
   return { netns: snapshot.netns, verdict, findings, taps: taps.map(tapReport), devices };
-}
-
-function ifnameOf(owner: TapOwner | undefined): string | undefined {
-  return owner?.kind === 'attachment' ? owner.ifname : undefined;
 }

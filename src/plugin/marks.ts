@@ -2,7 +2,7 @@
 // (the tap's alias, the redirects' action cookies, the ingress qdisc's size-table mark), so
 // every verb finds exactly its own objects in the namespace, with no host-side state and
 // whatever today's config says.
-import type { Link, NamespaceSnapshot, TcFilter } from '../net/model.js';
+import type { Link, NamespaceSnapshot, TcFilter, TunInfo } from '../net/model.js';
 import { sha256Hex } from './sha256.js';
 
 /** What names one attachment in CNI: (network, container ID, interface). */
@@ -123,8 +123,25 @@ export function isUruncTap(link: Link): boolean {
   return link.tun?.type === 'tap' && (link.alias?.startsWith(ALIAS_PREFIX) ?? false);
 }
 
+/** Which of urunc-tap's taps an operator command takes: one by name, one pod interface's, or all. */
+export interface TapScope {
+  tap?: string;
+  ifname?: string;
+}
+
+/**
+ * Whether a link is a tap urunc-tap made within `scope`; the pod interface is read from a
+ * readable alias (a digest alias matches no `ifname`).
+ */
+export function isUruncTapIn(scope: TapScope, link: Link): boolean {
+  if (!isUruncTap(link) || (scope.tap && link.name !== scope.tap)) return false;
+  if (!scope.ifname) return true;
+  const owner = parseTapAlias(link.alias);
+  return owner?.kind === 'attachment' && owner.ifname === scope.ifname;
+}
+
 /** Whether a link is this attachment's tap: a tap with its alias, whatever its name. */
-export function isAttachmentTap(id: AttachmentId, link: Link): boolean {
+export function isAttachmentTap(id: AttachmentId, link: Link): link is Link & { tun: TunInfo } {
   return link.tun?.type === 'tap' && link.alias === tapAlias(id);
 }
 

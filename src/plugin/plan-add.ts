@@ -6,6 +6,7 @@ import type { PluginConfig } from './config.js';
 import {
   attachmentTaps,
   isAttachmentFilter,
+  isAttachmentTap,
   isUruncTapFilter,
   QDISC_MARK,
   redirectCookie,
@@ -147,7 +148,7 @@ function planTap(
     changes.push(create);
     return true;
   }
-  if (tap.alias !== tapAlias(attachment) || tap.tun?.type !== 'tap') {
+  if (!isAttachmentTap(attachment, tap)) {
     const owner = tap.alias ? `it belongs to "${tap.alias}"` : 'it was not created by urunc-tap';
     throw new CniError(
       ErrorCode.TapNameTaken,

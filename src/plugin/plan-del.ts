@@ -17,10 +17,12 @@ export interface Ownership {
   tap(link: Link): boolean;
   /** Whether `filter`, on the ingress of device `dev`, is to be removed. */
   filter(dev: string, filter: TcFilter): boolean;
+  /** Whether the marked ingress qdisc of `dev` may go with the last filter (default: yes). */
+  qdisc?(dev: string): boolean;
 }
 
 /** What one attachment owns: the taps with its alias and the filters with its cookie. */
-export function attachmentOwnership(id: AttachmentId): Ownership {
+function attachmentOwnership(id: AttachmentId): Ownership {
   return {
     tap: (link) => isAttachmentTap(id, link),
     filter: (_dev, filter) => isAttachmentFilter(id, filter),
@@ -39,8 +41,8 @@ export function planDel(snapshot: NamespaceSnapshot, id: AttachmentId): Change[]
 
 /**
  * The changes that remove what `owns` claims: the claimed filters of every device kept, each
- * device's ingress qdisc when it carries our mark and no other filter is left on it (on the
- * devices holding a claimed filter, and on `alsoUnhook`), then the claimed taps. Filters go
+ * device's ingress qdisc when it carries our mark, `owns` claims it and no other filter is left
+ * on it (on the devices holding a claimed filter, and on `alsoUnhook`), then the claimed taps. Filters go
  * before taps, so no redirect of ours is ever left pointing at nothing.
  */
 export function planRemoval(
@@ -55,7 +57,8 @@ export function planRemoval(
     const hook = hookOf(snapshot, link.name);
     const ours = hook.filters.filter((filter) => owns.filter(link.name, filter));
     if (ours.length === 0 && !alsoUnhook.includes(link.name)) continue;
-    changes.push(...unhook(link.name, hook.qdiscMark === QDISC_MARK, ours, hook.filters));
+    const qdiscIsOurs = hook.qdiscMark === QDISC_MARK && (owns.qdisc?.(link.name) ?? true);
+    changes.push(...unhook(link.name, qdiscIsOurs, ours, hook.filters));
   }
   for (const tap of taps) changes.push({ op: 'delete-link', name: tap.name });
   return changes;
@@ -81,24 +84,16 @@ export function planRollback(
     );
   const madeHere = (name: string) =>
     effective.some((change) => change.op === 'create-tap' && change.name === name);
-  const taps = snapshot.links.filter(
-    (link) =>
+  const addedQdisc = (dev: string) => created('add-ingress-qdisc', dev);
+  const ownership: Ownership = {
+    tap: (link) =>
       created('create-tap', link.name) &&
       (isAttachmentTap(attachment, link) || madeHere(link.name)),
-  );
-  const changes: Change[] = [];
-  for (const link of snapshot.links) {
-    if (taps.includes(link)) continue;
-    const hook = hookOf(snapshot, link.name);
-    const ours = created('add-redirect', link.name)
-      ? hook.filters.filter((filter) => isAttachmentFilter(attachment, filter))
-      : [];
-    const qdiscOurs = created('add-ingress-qdisc', link.name) && hook.qdiscMark === QDISC_MARK;
-    if (ours.length > 0 || qdiscOurs)
-      changes.push(...unhook(link.name, qdiscOurs, ours, hook.filters));
-  }
-  for (const tap of taps) changes.push({ op: 'delete-link', name: tap.name });
-  return changes;
+    filter: (dev, filter) => created('add-redirect', dev) && isAttachmentFilter(attachment, filter),
+    qdisc: addedQdisc,
+  };
+  const hooked = snapshot.links.map((link) => link.name).filter(addedQdisc);
+  return planRemoval(snapshot, ownership, hooked);
 }
 
 /** Removes `ours` from a device: with the qdisc when it is ours and nobody else uses it. */

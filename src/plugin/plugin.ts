@@ -4,7 +4,6 @@ import { CniError, ErrorCode, envError } from '../cni/errors.js';
 import { logFileProblem } from '../cni/log-file.js';
 import type { CniPlugin, VerbRequest } from '../cni/plugin-api.js';
 import { convertResult, type CniResult } from '../cni/result.js';
-import type { CniVersion } from '../cni/versions.js';
 import type { NetBackend } from '../net/backend.js';
 import type { Change } from '../net/changes.js';
 import { linkNamed } from '../net/model.js';
@@ -12,7 +11,7 @@ import { withAttachmentLock } from './attachment-lock.js';
 import { configWithCniArgs } from './cni-args.js';
 import { deleteIdentity, parseConfig, type PluginConfig } from './config.js';
 import { apply, converge, netError, read, retryLogger } from './converge.js';
-import { deleteAttachment } from './delete.js';
+import { deleteAttachment, NETNS_STATUS } from './delete.js';
 import { tapMac, type Attachment } from './marks.js';
 import { planAdd, type AddPlan } from './plan-add.js';
 import { checkProblems } from './plan-check.js';
@@ -42,7 +41,8 @@ async function add(platform: Platform, log: Log, request: VerbRequest): Promise<
   if (!selection.selected) {
     if (selection.warning) log(selection.warning, { level: 'warn' });
     log(`left alone: ${selection.reason} (config podAnnotation)`);
-    return passThrough(config.prevResult, request.version);
+    // The previous result, unchanged, in the config's version.
+    return convertResult(config.prevResult ?? {}, request.version);
   }
   requireNamespace(platform, attachment.netns, 'ADD');
   return withAttachmentLock(attachment, platform.bindLock, async () => {
@@ -113,7 +113,7 @@ function prepare(request: VerbRequest): { config: PluginConfig; attachment: Atta
 }
 
 /** The attachment a verb handles. */
-export function attachmentOf(env: CniEnv, config: PluginConfig): Attachment {
+function attachmentOf(env: CniEnv, config: PluginConfig): Attachment {
   if (config.tapName === env.ifname) {
     throw new CniError(
       ErrorCode.InvalidNetworkConfig,
@@ -127,12 +127,6 @@ export function attachmentOf(env: CniEnv, config: PluginConfig): Attachment {
     netns: env.netns,
     tapName: config.tapName,
   };
-}
-
-/** The previous result, unchanged, in the config's version: ADD of a pod left alone. */
-function passThrough(prevResult: CniResult | undefined, version: CniVersion): CniResult {
-  const { cniVersion: _previous, ...previous } = prevResult ?? { cniVersion: version };
-  return convertResult(previous, version);
 }
 
 /** Undoes what a failed ADD created, judged on a fresh read; a failure here is logged. */
@@ -161,10 +155,5 @@ function requireNamespace(platform: Platform, netns: string, verb: string): void
   if (status === 'own') {
     throw envError('CNI_NETNS', `is the plugin's own network namespace; refusing to ${verb} there`);
   }
-  const problem = {
-    missing: 'does not exist',
-    'not-a-namespace': 'is not a network namespace',
-    unreadable: 'cannot be read',
-  }[status];
-  throw envError('CNI_NETNS', `${netns} ${problem}`);
+  throw envError('CNI_NETNS', `${netns} ${NETNS_STATUS[status]}`);
 }

@@ -14,10 +14,9 @@ export function addResult(
   attachment: Attachment,
   tap: { mac: string; mtu: number },
 ): CniResult {
-  const { cniVersion: _previousVersion, ...previous } = prevResult ?? { cniVersion: version };
   const entry = { name: attachment.tapName, mac: tap.mac, mtu: tap.mtu, sandbox: attachment.netns };
   return convertResult(
-    { ...previous, interfaces: [...(previous.interfaces ?? []), entry] },
+    { ...prevResult, interfaces: [...(prevResult?.interfaces ?? []), entry] },
     version,
   );
 }

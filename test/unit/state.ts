@@ -63,23 +63,8 @@ export function ourRedirect(
   target: string,
   options: { handle?: number; owner?: Attachment; pref?: number } = {},
 ): TcFilter {
-  return {
-    pref: options.pref ?? REDIRECT_PREF,
-    protocol: 'all',
-    kind: 'u32',
-    handle: options.handle ?? FIRST_HANDLE,
-    matchesAll: true,
-    actions: [
-      {
-        kind: 'mirred',
-        mirredAction: 'redirect',
-        direction: 'egress',
-        toDev: target,
-        cookie: redirectCookie(options.owner ?? attachment),
-        control: 'stolen',
-      },
-    ],
-  };
+  const cookie = redirectCookie(options.owner ?? attachment);
+  return redirect(target, options.pref ?? REDIRECT_PREF, cookie, options.handle);
 }
 
 /** Somebody else's rule: an IPv4 u32 match, no actions (it only classifies). */
@@ -97,11 +82,21 @@ export function foreignFilter(pref = 10, overrides: Partial<TcFilter> = {}): TcF
 
 /** A foreign redirect (no cookie of ours) to `target`: "*" once that device was deleted. */
 export function foreignRedirect(target: string, pref = 20): TcFilter {
+  return redirect(target, pref, undefined);
+}
+
+/** A u32 match-all with one mirred egress redirect to `target`. */
+function redirect(
+  target: string,
+  pref: number,
+  cookie: string | undefined,
+  handle = FIRST_HANDLE,
+): TcFilter {
   return {
     pref,
     protocol: 'all',
     kind: 'u32',
-    handle: FIRST_HANDLE,
+    handle,
     matchesAll: true,
     actions: [
       {
@@ -109,7 +104,7 @@ export function foreignRedirect(target: string, pref = 20): TcFilter {
         mirredAction: 'redirect',
         direction: 'egress',
         toDev: target,
-        cookie: undefined,
+        cookie,
         control: 'stolen',
       },
     ],
