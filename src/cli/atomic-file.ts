@@ -18,7 +18,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { CommandError } from './command-error.js';
+import { failure } from './command-error.js';
 
 /** What a write did: the file was new, replaced, or already had this content and mode. */
 export type WriteOutcome = 'created' | 'replaced' | 'unchanged';
@@ -244,29 +244,4 @@ export function removeFile(path: string): boolean {
     // Removed; only durability is less certain.
   }
   return true;
-}
-
-/** A file-system error as one operator-facing line: what failed, and the system's reason. */
-export function failure(error: unknown, doing: string): CommandError {
-  const e = error as NodeJS.ErrnoException;
-  const reason = e.code ? `${describeCode(e.code)} (${e.code})` : e.message;
-  return new CommandError(`${doing}: ${reason}`, { cause: error });
-}
-
-/** The reason for common errno codes, in words (Node's messages repeat the call and the path). */
-function describeCode(code: string): string {
-  const words: Record<string, string> = {
-    EACCES: 'permission denied',
-    EPERM: 'operation not permitted',
-    ENOENT: 'no such file or directory',
-    ENOTDIR: 'a component of the path is not a directory',
-    EISDIR: 'is a directory',
-    EROFS: 'read-only file system',
-    ENOSPC: 'no space left on the device',
-    EDQUOT: 'disk quota exceeded',
-    EEXIST: 'file exists',
-    EIO: 'input/output error',
-    ETXTBSY: 'text file busy',
-  };
-  return words[code] ?? code.toLowerCase();
 }

@@ -1,8 +1,8 @@
 // `urunc-tap install --chain-into NAME`: append urunc-tap to an existing conflist in place, with a backup.
 import { copyFileSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { failure, writeFileAtomic } from './atomic-file.js';
-import { CommandError } from './command-error.js';
+import { writeFileAtomic } from './atomic-file.js';
+import { CommandError, failure } from './command-error.js';
 import {
   CONF_EXTENSIONS,
   loadConflist,

@@ -2,8 +2,7 @@
 // first from a conf dir, and that file as a conflist (a single-plugin .conf counts as a list of one).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CommandError } from './command-error.js';
-import { failure } from './atomic-file.js';
+import { CommandError, failure } from './command-error.js';
 
 /** The extensions containerd's CRI plugin loads from a conf dir (go-cni: .conf, .conflist, .json). */
 export const CONF_EXTENSIONS = ['.conf', '.conflist', '.json'];

@@ -5,13 +5,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   copyFileAtomic,
-  failure,
   removeFile,
   removeStaleTemps,
   writeFileAtomic,
   type WriteOutcome,
 } from './atomic-file.js';
-import { CommandError } from './command-error.js';
+import { CommandError, failure } from './command-error.js';
 import {
   chainedConflist,
   confFiles,
