@@ -4,6 +4,7 @@ import { basename, extname, join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { CommandError, failure } from './command-error.js';
 import {
+  chainedConflist,
   CONF_EXTENSIONS,
   loadConflist,
   renderConflist,
@@ -100,7 +101,6 @@ export function chainInto(target: ChainTarget, now = new Date()): string {
   } catch (error) {
     throw failure(error, `cannot back up ${file} to ${backup}`);
   }
-  const updated: Conflist = { ...conflist, plugins: [...conflist.plugins, entry] };
-  writeFileAtomic(file, renderConflist(updated), mode);
+  writeFileAtomic(file, renderConflist(chainedConflist(conflist, entry).conflist), mode);
   return backup;
 }
