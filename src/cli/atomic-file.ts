@@ -83,11 +83,15 @@ function statOrUndefined(path: string): Stats | undefined {
   }
 }
 
-/** Whether the file at `path` is a regular file with exactly `content` and `mode` (small files). */
-function holds(path: string, stats: Stats | undefined, content: Buffer, mode: number): boolean {
-  if (!stats?.isFile() || (stats.mode & 0o7777) !== mode || stats.size !== content.length) {
-    return false;
-  }
+/** Whether `stats` are of a regular file with `mode` and `size`: what is compared before the bytes. */
+function sameShape(stats: Stats | undefined, mode: number, size: number): boolean {
+  return (
+    stats !== undefined && stats.isFile() && (stats.mode & 0o7777) === mode && stats.size === size
+  );
+}
+
+/** Whether the file at `path` holds exactly `content` (small files). */
+function holds(path: string, content: Buffer): boolean {
   try {
     return readFileSync(path).equals(content);
   } catch {
@@ -181,7 +185,7 @@ export function writeFileAtomic(
 ): WriteOutcome {
   const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
   const stats = statOrUndefined(path);
-  if (holds(path, stats, bytes, mode)) return 'unchanged';
+  if (sameShape(stats, mode, bytes.length) && holds(path, bytes)) return 'unchanged';
   const temp = tempName(path);
   try {
     const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
@@ -212,14 +216,7 @@ export function copyFileAtomic(source: string, path: string, mode: number): Writ
     throw failure(error, `cannot read ${source}`);
   }
   const stats = statOrUndefined(path);
-  if (
-    stats?.isFile() &&
-    (stats.mode & 0o7777) === mode &&
-    stats.size === sourceStats.size &&
-    sameBytes(path, source)
-  ) {
-    return 'unchanged';
-  }
+  if (sameShape(stats, mode, sourceStats.size) && sameBytes(path, source)) return 'unchanged';
   const temp = tempName(path);
   try {
     copyFileSync(source, temp, constants.COPYFILE_EXCL);
