@@ -20,7 +20,8 @@ export interface CycleResult {
 export const SHELL_VERBS = ['ADD', 'ADD_BATCHED', 'CHECK', 'DEL'] as const;
 export type ShellVerb = (typeof SHELL_VERBS)[number];
 
-const SHELL_SCRIPTS: Record<ShellVerb, string> = {
+/** bench/shell-floor's script of each shell verb. */
+export const SHELL_SCRIPTS: Record<ShellVerb, string> = {
   ADD: 'add.sh',
   ADD_BATCHED: 'add-batched.sh',
   CHECK: 'check.sh',

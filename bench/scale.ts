@@ -1,7 +1,7 @@
 // Scale: many pods at once, as on a node starting or draining: every ADD started together,
 // then every DEL, counting failures and what was left behind (taps, qdiscs, namespaces).
 import { join } from 'node:path';
-import { cniEnv, networkConfig, ptpResult } from './cycle.js';
+import { cniEnv, networkConfig, ptpResult, SHELL_SCRIPTS } from './cycle.js';
 import type { Measured, Measurer, RunRequest } from './measurer.js';
 import { SHELL_FLOOR_DIR } from './paths.js';
 import {
@@ -61,7 +61,7 @@ export function pluginInvocation(launch: Launch, path: string): Invocation {
 /** The shell floor's add.sh and del.sh. */
 export function shellInvocation(path: string): Invocation {
   return (pod, _i, verb) => ({
-    argv: ['/bin/sh', join(SHELL_FLOOR_DIR, verb === 'ADD' ? 'add.sh' : 'del.sh'), pod.name],
+    argv: ['/bin/sh', join(SHELL_FLOOR_DIR, SHELL_SCRIPTS[verb]), pod.name],
     env: { PATH: path },
     stdin: '',
   });

@@ -21,8 +21,6 @@ export interface SpawnCounter {
   reset(): void;
   /** How many distinct processes ran a stand-in since the last reset. */
   count(): number;
-  /** What ran, one line per process ("nsenter --net=... -- tc -json -batch -"). */
-  commands(): string[];
   remove(): void;
 }
 
@@ -61,20 +59,10 @@ export function createSpawnCounter(path: string): SpawnCounter {
       return [];
     }
   };
-  /** The first line of each pid: the command as the plugin spawned it. */
-  const firstPerPid = (): string[] => {
-    const seen = new Map<string, string>();
-    for (const line of lines()) {
-      const [pid, ...rest] = line.split(' ');
-      if (!seen.has(pid!)) seen.set(pid!, rest.join(' '));
-    }
-    return [...seen.values()];
-  };
   return {
     dir,
     reset: () => rmSync(log, { force: true }),
-    count: () => firstPerPid().length,
-    commands: firstPerPid,
+    count: () => new Set(lines().map((line) => line.split(' ')[0])).size,
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

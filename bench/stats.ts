@@ -8,14 +8,13 @@ export function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
-/** Median, 90th percentile and the largest value. */
+/** Median and 90th percentile. */
 export interface Summary {
   median: number;
   p90: number;
-  max: number;
 }
 
 /** Summarises `values`. */
 export function summarise(values: number[]): Summary {
-  return { median: quantile(values, 0.5), p90: quantile(values, 0.9), max: Math.max(...values) };
+  return { median: quantile(values, 0.5), p90: quantile(values, 0.9) };
 }

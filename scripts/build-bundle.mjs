@@ -14,7 +14,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  * CommonJS dependencies (cross-spawn, which execa uses) call require() on builtins; an ES
  * module bundle has no `require`, so give it one.
  */
-export const REQUIRE_BANNER =
+const REQUIRE_BANNER =
   "import { createRequire as __urunc_tap_createRequire } from 'node:module';\n" +
   'const require = __urunc_tap_createRequire(import.meta.url);';
 
@@ -25,7 +25,7 @@ export const VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8
  * Options every urunc-tap bundle shares. `__URUNC_TAP_VERSION__` is replaced by the version
  * (src/cli/version.ts falls back to package.json only when run unbundled, by the tests).
  */
-export const BUNDLE_OPTIONS = {
+const BUNDLE_OPTIONS = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -47,7 +47,7 @@ const cliStaysOutside = {
 };
 
 /** Writes esbuild's in-memory output files atomically (temp name, then rename). */
-export function writeAtomically(outputFiles) {
+function writeAtomically(outputFiles) {
   for (const file of outputFiles) {
     mkdirSync(dirname(file.path), { recursive: true });
     const temp = `${file.path}.${process.pid}.tmp`;

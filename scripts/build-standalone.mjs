@@ -14,14 +14,14 @@ import { VERSION } from './build-bundle.mjs';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Where the shipped executable is built. */
-export const STANDALONE_PATH = join(ROOT, 'build', 'urunc-tap');
+const STANDALONE_PATH = join(ROOT, 'build', 'urunc-tap');
 
 /**
  * The Bun runtime binary. The `bun` package's postinstall moves it from the platform package
  * (@oven/bun-linux-x64, or -baseline on CPUs without AVX2) into bun/bin/bun.exe; without
  * install scripts it is still in the platform package.
  */
-export function bunBinary() {
+function bunBinary() {
   const modules = join(ROOT, 'node_modules');
   const candidates = [
     join(modules, 'bun', 'bin', 'bun.exe'),
@@ -41,7 +41,7 @@ export function bunBinary() {
 }
 
 /** Builds the executable of `entry` at `out`. */
-export function buildStandalone({ entry, out = STANDALONE_PATH } = {}) {
+function buildStandalone({ entry, out = STANDALONE_PATH } = {}) {
   const source = resolve(entry ?? join(ROOT, 'src', 'main-native.ts'));
   if (!existsSync(source)) throw new Error(`no such entry: ${source}`);
   // Built under its final name (Bun shows it in stack traces) in a directory beside `out`,
@@ -90,7 +90,5 @@ export function buildStandalone({ entry, out = STANDALONE_PATH } = {}) {
   return out;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { entry: { type: 'string' }, out: { type: 'string' } } });
-  buildStandalone({ entry: values.entry, out: values.out ? resolve(values.out) : undefined });
-}
+const { values } = parseArgs({ options: { entry: { type: 'string' }, out: { type: 'string' } } });
+buildStandalone({ entry: values.entry, out: values.out ? resolve(values.out) : undefined });

@@ -18,7 +18,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { CommandError } from './command-error.js';
+import { failure } from './command-error.js';
 
 /** What a write did: the file was new, replaced, or already had this content and mode. */
 export type WriteOutcome = 'created' | 'replaced' | 'unchanged';
@@ -83,11 +83,15 @@ function statOrUndefined(path: string): Stats | undefined {
   }
 }
 
-/** Whether the file at `path` is a regular file with exactly `content` and `mode` (small files). */
-function holds(path: string, stats: Stats | undefined, content: Buffer, mode: number): boolean {
-  if (!stats?.isFile() || (stats.mode & 0o7777) !== mode || stats.size !== content.length) {
-    return false;
-  }
+/** Whether `stats` are of a regular file with `mode` and `size`: what is compared before the bytes. */
+function sameShape(stats: Stats | undefined, mode: number, size: number): boolean {
+  return (
+    stats !== undefined && stats.isFile() && (stats.mode & 0o7777) === mode && stats.size === size
+  );
+}
+
+/** Whether the file at `path` holds exactly `content` (small files). */
+function holds(path: string, content: Buffer): boolean {
   try {
     return readFileSync(path).equals(content);
   } catch {
@@ -181,7 +185,7 @@ export function writeFileAtomic(
 ): WriteOutcome {
   const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
   const stats = statOrUndefined(path);
-  if (holds(path, stats, bytes, mode)) return 'unchanged';
+  if (sameShape(stats, mode, bytes.length) && holds(path, bytes)) return 'unchanged';
   const temp = tempName(path);
   try {
     const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
@@ -212,14 +216,7 @@ export function copyFileAtomic(source: string, path: string, mode: number): Writ
     throw failure(error, `cannot read ${source}`);
   }
   const stats = statOrUndefined(path);
-  if (
-    stats?.isFile() &&
-    (stats.mode & 0o7777) === mode &&
-    stats.size === sourceStats.size &&
-    sameBytes(path, source)
-  ) {
-    return 'unchanged';
-  }
+  if (sameShape(stats, mode, sourceStats.size) && sameBytes(path, source)) return 'unchanged';
   const temp = tempName(path);
   try {
     copyFileSync(source, temp, constants.COPYFILE_EXCL);
@@ -244,29 +241,4 @@ export function removeFile(path: string): boolean {
     // Removed; only durability is less certain.
   }
   return true;
-}
-
-/** A file-system error as one operator-facing line: what failed, and the system's reason. */
-export function failure(error: unknown, doing: string): CommandError {
-  const e = error as NodeJS.ErrnoException;
-  const reason = e.code ? `${describeCode(e.code)} (${e.code})` : e.message;
-  return new CommandError(`${doing}: ${reason}`, { cause: error });
-}
-
-/** The reason for common errno codes, in words (Node's messages repeat the call and the path). */
-function describeCode(code: string): string {
-  const words: Record<string, string> = {
-    EACCES: 'permission denied',
-    EPERM: 'operation not permitted',
-    ENOENT: 'no such file or directory',
-    ENOTDIR: 'a component of the path is not a directory',
-    EISDIR: 'is a directory',
-    EROFS: 'read-only file system',
-    ENOSPC: 'no space left on the device',
-    EDQUOT: 'disk quota exceeded',
-    EEXIST: 'file exists',
-    EIO: 'input/output error',
-    ETXTBSY: 'text file busy',
-  };
-  return words[code] ?? code.toLowerCase();
 }

@@ -1,9 +1,10 @@
 // `urunc-tap install --chain-into NAME`: append urunc-tap to an existing conflist in place, with a backup.
 import { copyFileSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { failure, writeFileAtomic } from './atomic-file.js';
-import { CommandError } from './command-error.js';
+import { writeFileAtomic } from './atomic-file.js';
+import { CommandError, failure } from './command-error.js';
 import {
+  chainedConflist,
   CONF_EXTENSIONS,
   loadConflist,
   renderConflist,
@@ -100,7 +101,6 @@ export function chainInto(target: ChainTarget, now = new Date()): string {
   } catch (error) {
     throw failure(error, `cannot back up ${file} to ${backup}`);
   }
-  const updated: Conflist = { ...conflist, plugins: [...conflist.plugins, entry] };
-  writeFileAtomic(file, renderConflist(updated), mode);
+  writeFileAtomic(file, renderConflist(chainedConflist(conflist, entry).conflist), mode);
   return backup;
 }

@@ -34,7 +34,14 @@ const INSTALL_USAGE = [
   'Without a MODE: only the executable.',
 ].join('\n');
 
-/** --netns, --tap and --ifname, shared by inspect and cleanup. */
+/** --json of inspect, cleanup, doctor and install. */
+const JSON_OPTION = {
+  type: 'boolean',
+  default: false,
+  describe: 'Print JSON (stable fields)',
+} as const;
+
+/** --netns, --tap, --ifname and --json, shared by inspect and cleanup. */
 function namespaceOptions(args: Argv, netnsRequired = true) {
   return args
     .option('netns', {
@@ -45,7 +52,7 @@ function namespaceOptions(args: Argv, netnsRequired = true) {
     })
     .option('tap', { type: 'string', describe: 'Only this tap (and the redirects to it)' })
     .option('ifname', { type: 'string', describe: 'Only this pod interface (and its taps)' })
-    .option('json', { type: 'boolean', default: false, describe: 'Print JSON (stable fields)' });
+    .option('json', JSON_OPTION);
 }
 
 /** Parses operator arguments and runs the chosen command; resolves to the exit code. */
@@ -99,12 +106,7 @@ export async function runCli(argv: string[], platform: Platform): Promise<number
       .command(
         'doctor',
         'Check that this host can serve ADD (the STATUS checks) and say what to install if not (exit 3 if not ready)',
-        (args) =>
-          args.option('json', {
-            type: 'boolean',
-            default: false,
-            describe: 'Print JSON (stable fields)',
-          }),
+        (args) => args.option('json', JSON_OPTION),
         async (args) => {
           exitCode = await (await import('./doctor-command.js')).runDoctor(platform, args);
         },
@@ -168,9 +170,8 @@ export async function runCli(argv: string[], platform: Platform): Promise<number
                 'With --chain-into: wire every pod of that conflist (only if no runc pod uses it: a runc pod would be black-holed)',
             })
             .option('json', {
-              type: 'boolean',
-              default: false,
-              describe: 'Print JSON (stable fields); not with --watch',
+              ...JSON_OPTION,
+              describe: `${JSON_OPTION.describe}; not with --watch`,
             })
             .check((args) => {
               const problem = installUsageProblem(args as unknown as InstallOptions);

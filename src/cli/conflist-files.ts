@@ -2,8 +2,8 @@
 // first from a conf dir, and that file as a conflist (a single-plugin .conf counts as a list of one).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CommandError } from './command-error.js';
-import { failure } from './atomic-file.js';
+import { POD_ANNOTATIONS_CAPABILITY } from '../plugin/pod-selection.js';
+import { CommandError, failure } from './command-error.js';
 
 /** The extensions containerd's CRI plugin loads from a conf dir (go-cni: .conf, .conflist, .json). */
 export const CONF_EXTENSIONS = ['.conf', '.conflist', '.json'];
@@ -123,14 +123,14 @@ export function primaryConflist(dir: string): LoadedConflist | undefined {
 /**
  * The plugin entry urunc-tap adds to a conflist. With `podAnnotation`, the plugin wires only
  * the pods whose annotation of that name is "true": containerd passes pod annotations to the
- * plugins that declare the `io.kubernetes.cri.pod-annotations` capability.
+ * plugins that declare the capability of the runtimeConfig key ADD reads them from.
  */
 export function uruncTapEntry(podAnnotation?: string): Record<string, unknown> {
   if (podAnnotation === undefined) return { type: 'urunc-tap' };
   return {
     type: 'urunc-tap',
     podAnnotation,
-    capabilities: { 'io.kubernetes.cri.pod-annotations': true },
+    capabilities: { [POD_ANNOTATIONS_CAPABILITY]: true },
   };
 }
 

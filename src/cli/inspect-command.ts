@@ -50,7 +50,7 @@ async function inspectAll(backend: NetBackend, scope: InspectScope): Promise<Ins
 }
 
 /** One line per namespace: where, whose, which tap, whether a VMM holds it, the verdict. */
-export function formatAll(reports: InspectReport[]): string {
+function formatAll(reports: InspectReport[]): string {
   if (reports.length === 0) return 'no namespace of this node holds a tap of urunc-tap';
   const lines: string[] = [];
   for (const report of reports) {

@@ -2,7 +2,7 @@
 // a derived one for the urunc handler's own conf dir (and kept in step with --watch), or in place.
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chainInto, findChainTarget } from './chain-into.js';
+import { chainInto, findChainTarget, type ChainTarget } from './chain-into.js';
 import { CommandError } from './command-error.js';
 import { uruncTapEntry } from './conflist-files.js';
 import { ExitCode } from './exit-codes.js';
@@ -13,6 +13,7 @@ import {
   describeSync,
   installExecutable,
   syncDerived,
+  type Derivation,
 } from './install-files.js';
 import type { InstallOptions } from './install-usage.js';
 import { watchPrimary } from './install-watch.js';
@@ -21,17 +22,44 @@ import { urunctapVersion } from './version.js';
 /** Where an earlier urunc-tap (Node.js bundle + launcher) kept its bundles, in the bin dir. */
 const OLD_BUNDLE_STORE = '.urunc-tap';
 
+/** The conflist install changes besides the executable, found before anything is written. */
+interface Targets {
+  chainTarget?: ChainTarget;
+  derivation?: Derivation;
+}
+
+/**
+ * Everything that can refuse, checked before anything is written. A primary conf dir that
+ * cannot be read, or a first conflist that is broken, is refused (exit 1: in a DaemonSet, a
+ * restart loop that shows); only an empty one is waited for, and only with --watch.
+ */
+function checkTargets(options: InstallOptions, entry: Record<string, unknown>): Targets {
+  if (options.chainInto !== undefined) {
+    if (options.podAnnotation === undefined && !options.allPods) {
+      throw new CommandError(
+        `--chain-into ${options.chainInto} edits a conflist that every pod using ${options.confDir} gets: each would get a tap, and a runc pod is black-holed (all its traffic goes into a tap no VMM opens); pass --pod-annotation KEY to wire only pods annotated KEY: "true", or --all-pods if only urunc pods use this conf dir (better: --primary-conf-dir with a conf dir of the urunc handler's own)`,
+      );
+    }
+    return { chainTarget: findChainTarget(options.confDir!, options.chainInto, entry) };
+  }
+  if (options.primaryConfDir === undefined) return {};
+  checkDistinctDirs(options.primaryConfDir, options.confDir!);
+  const derivation = derive(options.primaryConfDir, entry);
+  if (derivation === undefined && !options.watch) {
+    throw new CommandError(
+      `no conflist in ${options.primaryConfDir} (no .conflist, .conf or .json file): nothing to derive the urunc handler's conflist from; install the node's network plugin first, or run with --watch to wait for it`,
+    );
+  }
+  return { derivation };
+}
+
 /** Runs `urunc-tap install` (see README, "install"); resolves to the exit code. */
 export async function runInstall(options: InstallOptions): Promise<number> {
   const version = urunctapVersion();
   const entry = uruncTapEntry(options.podAnnotation);
+  const { chainTarget, derivation } = checkTargets(options, entry);
   if (options.watch) {
     const log = (line: string) => process.stderr.write(`urunc-tap install: ${line}\n`);
-    checkDistinctDirs(options.primaryConfDir!, options.confDir!);
-    // A primary conf dir that cannot be read, or a first conflist that is broken, is refused at
-    // start, before anything is written (exit 1: in a DaemonSet, a restart loop that shows);
-    // only an empty one is waited for.
-    derive(options.primaryConfDir!, entry);
     // The executable goes first: a conflist naming urunc-tap before the plugin is in the bin
     // dir would fail every ADD of the urunc handler ("failed to find plugin").
     const installed = installExecutable(options.cniBinDir);
@@ -46,26 +74,6 @@ export async function runInstall(options: InstallOptions): Promise<number> {
       log,
     });
     return ExitCode.Ok;
-  }
-
-  // Everything that can refuse is checked before anything is written.
-  let chainTarget: ReturnType<typeof findChainTarget> | undefined;
-  let derivation: ReturnType<typeof derive>;
-  if (options.chainInto !== undefined) {
-    if (options.podAnnotation === undefined && !options.allPods) {
-      throw new CommandError(
-        `--chain-into ${options.chainInto} edits a conflist that every pod using ${options.confDir} gets: each would get a tap, and a runc pod is black-holed (all its traffic goes into a tap no VMM opens); pass --pod-annotation KEY to wire only pods annotated KEY: "true", or --all-pods if only urunc pods use this conf dir (better: --primary-conf-dir with a conf dir of the urunc handler's own)`,
-      );
-    }
-    chainTarget = findChainTarget(options.confDir!, options.chainInto, entry);
-  } else if (options.primaryConfDir !== undefined) {
-    checkDistinctDirs(options.primaryConfDir, options.confDir!);
-    derivation = derive(options.primaryConfDir, entry);
-    if (derivation === undefined) {
-      throw new CommandError(
-        `no conflist in ${options.primaryConfDir} (no .conflist, .conf or .json file): nothing to derive the urunc handler's conflist from; install the node's network plugin first, or run with --watch to wait for it`,
-      );
-    }
   }
 
   const installed = installExecutable(options.cniBinDir);

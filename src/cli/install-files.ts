@@ -5,13 +5,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   copyFileAtomic,
-  failure,
   removeFile,
   removeStaleTemps,
   writeFileAtomic,
   type WriteOutcome,
 } from './atomic-file.js';
-import { CommandError } from './command-error.js';
+import { CommandError, failure } from './command-error.js';
 import {
   chainedConflist,
   confFiles,
@@ -22,13 +21,13 @@ import {
 import { isSelfContained } from './version.js';
 
 /** The file name of the plugin in a CNI bin dir: conflists say "type": "urunc-tap". */
-export const PLUGIN_NAME = 'urunc-tap';
+const PLUGIN_NAME = 'urunc-tap';
 
 /**
  * The conflist install writes into the urunc handler's conf dir. "00-" so that it sorts first
  * (containerd loads the first file of the dir); the dir is meant to hold nothing else.
  */
-export const DERIVED_CONFLIST = '00-urunc-tap.conflist';
+const DERIVED_CONFLIST = '00-urunc-tap.conflist';
 
 /** Where the executable to install comes from. */
 export interface ExecutableSource {
@@ -42,7 +41,7 @@ export interface ExecutableSource {
  * the whole plugin). The Node.js entry (bin/urunc-tap → dist/) cannot be copied on its own,
  * so it installs its checkout's self-contained build, build/urunc-tap.
  */
-export function executableSource(): ExecutableSource {
+function executableSource(): ExecutableSource {
   if (isSelfContained()) return { path: process.execPath, kind: 'running executable' };
   // dist/cli/cli.js (bundled) and src/cli/*.ts (unbundled) are both two levels below the checkout.
   const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -59,7 +58,7 @@ export function executableSource(): ExecutableSource {
  * Makes sure `dir` is a directory, creating it (mode 0755) when only its last component is
  * missing: a mistyped parent is an error, not a new tree.
  */
-export function ensureDir(dir: string, what: string): void {
+function ensureDir(dir: string, what: string): void {
   try {
     mkdirSync(dir, { mode: 0o755 });
   } catch (error) {

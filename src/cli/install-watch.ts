@@ -41,27 +41,27 @@ export async function watchPrimary(options: WatchOptions): Promise<void> {
   let lastProblem: string | undefined;
   let waiting = false;
 
-  /** One sync, logging what it did (and a problem once, however often it recurs). */
+  /** Logs a problem of a later sync once, however often it recurs. */
+  const problem = (message: string): void => {
+    if (message !== lastProblem) log(message);
+    lastProblem = message;
+  };
+
+  /** One sync, logging what it did. */
   const sync = (first: boolean): void => {
     let derivation: Derivation | undefined;
     try {
       derivation = derive(primaryDir, entry);
     } catch (error) {
       if (first) throw error;
-      const problem = `${(error as Error).message}; left ${confDir} as it was`;
-      if (problem !== lastProblem) log(problem);
-      lastProblem = problem;
-      return;
+      return problem(`${(error as Error).message}; left ${confDir} as it was`);
     }
     let result: SyncResult;
     try {
       result = syncDerived(confDir, derivation);
     } catch (error) {
       if (first) throw error;
-      const problem = (error as Error).message;
-      if (problem !== lastProblem) log(problem);
-      lastProblem = problem;
-      return;
+      return problem((error as Error).message);
     }
     // After a problem, say that it is over even when the file did not change.
     const recovered = lastProblem !== undefined;

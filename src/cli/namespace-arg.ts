@@ -3,8 +3,6 @@ import { NAMED_NETNS_DIR } from '../net/namespaces.js';
 import { netnsStatus } from '../net/netns.js';
 import { CommandError } from './command-error.js';
 
-export { CommandError } from './command-error.js';
-
 /**
  * The namespace path for `value`: a path as given (`/run/netns/NAME`, `/proc/PID/ns/net`), or
  * a bare name as `ip netns` shows it. Refuses anything that is not a network namespace.
