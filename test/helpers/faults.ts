@@ -11,13 +11,13 @@ import { PLUGIN } from './plugin.js';
 
 const FAULT_BIN = fileURLToPath(new URL('./fault-bin', import.meta.url));
 const FAKE_VMM = fileURLToPath(new URL('./fake-vmm.py', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FAULTY_TWIN = fileURLToPath(new URL('../../build/test/urunc-tap-faults', import.meta.url));
 
 /** Whether the build under test is the executable on the netlink backend. */
 export const NATIVE = process.env.URUNC_TAP_BACKEND === 'netlink';
 
 /** What to run for a fault: the faulty twin of the executable, or the plugin itself. */
-export const FAULTY_PLUGIN = NATIVE ? join(ROOT, 'build', 'test', 'urunc-tap-faults') : PLUGIN;
+export const FAULTY_PLUGIN = NATIVE ? FAULTY_TWIN : PLUGIN;
 
 type Kind = 'error' | 'busy' | 'hang' | 'vmm-race';
 

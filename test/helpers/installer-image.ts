@@ -8,9 +8,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { EXECUTABLE } from './plugin.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const EXECUTABLE = join(REPO, 'build', 'urunc-tap');
 const DAEMONSET = join(REPO, 'deploy', 'kubernetes', 'daemonset.yaml');
 
 /** The tag tests build, apart from the release tag of scripts/build-image.sh's default. */

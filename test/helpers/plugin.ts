@@ -3,13 +3,15 @@ import { execa } from 'execa';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The executable under test; URUNC_TAP_BIN points the suite at another build of it. */
-export const PLUGIN =
-  process.env.URUNC_TAP_BIN ?? fileURLToPath(new URL('../../bin/urunc-tap', import.meta.url));
+/** The builds of `npm run build`: the Node.js entry and the shipped executable. */
+export const NODE_ENTRY = fileURLToPath(new URL('../../bin/urunc-tap', import.meta.url));
+export const EXECUTABLE = fileURLToPath(new URL('../../build/urunc-tap', import.meta.url));
 
-/** The shipped executable (`npm run build`): what tiers of a Kubernetes node run. */
-export const SHIPPED =
-  process.env.URUNC_TAP_BIN ?? fileURLToPath(new URL('../../build/urunc-tap', import.meta.url));
+/** The executable under test; URUNC_TAP_BIN points the suite at another build of it. */
+export const PLUGIN = process.env.URUNC_TAP_BIN ?? NODE_ENTRY;
+
+/** The shipped executable: what tiers of a Kubernetes node run (URUNC_TAP_BIN overrides it). */
+export const SHIPPED = process.env.URUNC_TAP_BIN ?? EXECUTABLE;
 
 export interface Invocation {
   command: string;

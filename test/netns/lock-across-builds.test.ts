@@ -2,17 +2,13 @@
 // the same attachment never run at once (each binds the same abstract unix socket address;
 // Node pads the name to the whole sun_path, the executable binds that exact address).
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect } from 'vitest';
 import { faultEnv } from '../helpers/faults.js';
 import { test } from '../helpers/fixtures.js';
 import { ingressQdiscs, links } from '../helpers/observe.js';
-import { cni, netconf, type Invocation } from '../helpers/plugin.js';
+import { cni, EXECUTABLE, netconf, NODE_ENTRY, type Invocation } from '../helpers/plugin.js';
 import { noNetns } from '../helpers/tier.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const NODE_ENTRY = `${ROOT}bin/urunc-tap`;
-const EXECUTABLE = `${ROOT}build/urunc-tap`;
 const config = netconf('1.0.0', { timeoutMs: 2500 });
 
 /** Runs `invocation` with `executable`; resolves to its outcome and when it ended. */
