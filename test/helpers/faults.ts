@@ -17,7 +17,7 @@ const FAULTY_TWIN = fileURLToPath(new URL('../../build/test/urunc-tap-faults', i
 export const NATIVE = process.env.URUNC_TAP_BACKEND === 'netlink';
 
 /** What to run for a fault: the faulty twin of the executable, or the plugin itself. */
-export const FAULTY_PLUGIN = NATIVE ? FAULTY_TWIN : PLUGIN;
+const FAULTY_PLUGIN = NATIVE ? FAULTY_TWIN : PLUGIN;
 
 type Kind = 'error' | 'busy' | 'hang' | 'vmm-race';
 
@@ -64,6 +64,11 @@ let faults = 0;
 /** A file for a fault's stand-in VMM pid, in the counters' directory. */
 export function faultFile(name: string): string {
   return join(counters, `${name}-${++faults}`);
+}
+
+/** What an invocation needs to hit `fault` on the backend under test: the build and its env. */
+export function injecting(fault: FaultFor): { executable: string; env: Record<string, string> } {
+  return { executable: FAULTY_PLUGIN, env: faultEnv(fault) };
 }
 
 /**

@@ -3,7 +3,7 @@
 // packet before ours, an ADD killed between its qdisc and its filter, a killed plugin's
 // children, and CHECK consulting prevResult.
 import { describe, expect } from 'vitest';
-import { FAULTY_PLUGIN, faultEnv } from '../helpers/faults.js';
+import { injecting } from '../helpers/faults.js';
 import { test } from '../helpers/fixtures.js';
 import { podAnswersPing } from '../helpers/netns.js';
 import { ingressQdiscs, links, ourRules } from '../helpers/observe.js';
@@ -132,8 +132,7 @@ describe.skipIf(noNetns).concurrent('a killed plugin', () => {
       command: 'ADD',
       config,
       netns: pod.netns,
-      executable: FAULTY_PLUGIN,
-      env: faultEnv({
+      ...injecting({
         iproute2: { tool: 'tc', call: 2, line: 2, kind: 'hang' },
         netlink: { op: 'apply', call: 1, change: 3, kind: 'hang' },
         hangSeconds: Number(hang),
