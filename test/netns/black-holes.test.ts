@@ -6,7 +6,13 @@ import { describe, expect } from 'vitest';
 import { injecting } from '../helpers/faults.js';
 import { test } from '../helpers/fixtures.js';
 import { podAnswersPing } from '../helpers/netns.js';
-import { ingressQdiscs, links, ourRules } from '../helpers/observe.js';
+import {
+  ingressQdiscs,
+  ingressRules,
+  links,
+  OUR_COOKIE_PREFIX,
+  ourRules,
+} from '../helpers/observe.js';
 import { urunc } from '../helpers/operator.js';
 import { cni, netconf, startCni } from '../helpers/plugin.js';
 import { sh, tcn } from '../helpers/sh.js';
@@ -19,16 +25,10 @@ const config = netconf('1.0.0');
 
 /** Every ingress rule on `dev`: pref, whether it is ours, and its mirred target. */
 async function rules(ns: string, dev: string): Promise<string[]> {
-  const json = JSON.parse(
-    (await tcn(ns, '-json', 'filter', 'show', 'dev', dev, 'ingress')) || '[]',
-  );
-  return json
-    .filter((entry: any) => entry.options?.actions || (entry.options && !entry.options.ht_divisor))
-    .map((entry: any) => {
-      const action = entry.options.actions?.[0];
-      const ours = action?.cookie?.startsWith('757275') ? 'ours' : 'foreign';
-      return `${entry.pref} ${ours} ${action?.to_dev ?? '-'}`;
-    });
+  return (await ingressRules(ns, dev)).map(({ pref, actions: [action] }) => {
+    const ours = action?.cookie?.startsWith(OUR_COOKIE_PREFIX) ? 'ours' : 'foreign';
+    return `${pref} ${ours} ${action?.to_dev ?? '-'}`;
+  });
 }
 
 describe.skipIf(noNetns).concurrent('black holes', () => {
