@@ -12,6 +12,7 @@ import { buildPauseImage, PAUSE_IMAGE } from './cri-pause-image.js';
 import { hostDirs, installWithImage } from './installer-image.js';
 import { SHIPPED } from './plugin.js';
 import { ipn, sh } from './sh.js';
+import { waitFor } from './wait.js';
 
 /** The network every conflist of the tier names: one name, so one host-local pool. */
 export const POD_NETWORK = 'urunc-cri';
@@ -108,15 +109,6 @@ function removeCgroupTree(path: string): void {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(50);
-  }
-}
-
 /** The chain for one conf dir: ptp + host-local (leases in the temp dir), then `chain`. */
 function conflist(ipamDir: string, subnet: string, chain: Record<string, unknown>[]) {
   return {
@@ -209,7 +201,8 @@ export class CriNode {
         'import',
         await buildPauseImage(join(node.dir, 'image')),
       ]);
-      if (!(await until(async () => (await node.cri.imageId(PAUSE_IMAGE)) !== undefined, 10_000))) {
+      const listed = async () => (await node.cri.imageId(PAUSE_IMAGE)) !== undefined;
+      if (!(await waitFor(listed, true, 10_000))) {
         throw new Error(`containerd does not list ${PAUSE_IMAGE} after the import`);
       }
     } catch (error) {
@@ -366,15 +359,19 @@ export class CriNode {
       // Died by itself (or was killed by a test): not running any more.
       if (this.daemon === daemon) this.daemon = undefined;
     });
-    const ready = await until(async () => {
-      if (exited) return true;
-      try {
-        await this.cri.version(1000);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 20_000);
+    const ready = await waitFor(
+      async () => {
+        if (exited) return true;
+        try {
+          await this.cri.version(1000);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      true,
+      20_000,
+    );
     if (exited || !ready) {
       const tail = readFileSync(this.logFile, 'utf8').split('\n').slice(-20).join('\n');
       await this.stopDaemon();
@@ -561,7 +558,7 @@ export class CriNode {
         // Gone already.
       }
     }
-    if (!(await until(() => shims.every((pid) => !alive(pid)), 10_000))) {
+    if (!(await waitFor(async () => shims.every((pid) => !alive(pid)), true, 10_000))) {
       problems.push(`shims still alive: ${shims.filter(alive).join(' ')}`);
     }
     for (const path of this.remainingNetns()) {
