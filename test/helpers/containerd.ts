@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import { CriClient, type PodSpec, type SandboxStatus } from './cri-client.js';
 import { buildPauseImage, PAUSE_IMAGE } from './cri-pause-image.js';
 import { hostDirs, installWithImage } from './installer-image.js';
+import { links } from './observe.js';
 import { SHIPPED } from './plugin.js';
 import { ipn, sh } from './sh.js';
 import { waitFor } from './wait.js';
@@ -245,24 +246,16 @@ export class CriNode {
     // stay untouched. That namespace is made with propagation unchanged: /run/netns stays a
     // shared mount, so the pod netns mounts containerd makes there are the host's too (the
     // test reads them; `ip netns exec` would make everything a slave and hide them).
-    for (const target of ['/var/lib/cni', '/run/containerd'])
-      await mkdir(target, { recursive: true });
+    const binds = [
+      [join(this.dir, 'cni-cache'), '/var/lib/cni'],
+      [join(this.dir, 'run-containerd'), '/run/containerd'],
+    ] as const;
+    for (const [, target] of binds) await mkdir(target, { recursive: true });
     await writeFile(this.mountNs, '');
     await sh('unshare', [`--mount=${this.mountNs}`, '--propagation', 'unchanged', 'true']);
-    await sh('nsenter', [
-      `--mount=${this.mountNs}`,
-      'mount',
-      '--bind',
-      join(this.dir, 'cni-cache'),
-      '/var/lib/cni',
-    ]);
-    await sh('nsenter', [
-      `--mount=${this.mountNs}`,
-      'mount',
-      '--bind',
-      join(this.dir, 'run-containerd'),
-      '/run/containerd',
-    ]);
+    for (const [source, target] of binds) {
+      await sh('nsenter', [`--mount=${this.mountNs}`, 'mount', '--bind', source, target]);
+    }
   }
 
   private config(): string {
@@ -465,8 +458,7 @@ export class CriNode {
 
   /** Links of the node namespace other than lo (ptp's host-side veths). */
   async nodeLinks(): Promise<string[]> {
-    const raw = JSON.parse(await ipn(this.nodeNs, '-json', 'link', 'show')) as { ifname: string }[];
-    return raw.map((link) => link.ifname).filter((name) => name !== 'lo');
+    return (await links(this.nodeNs)).map((link) => link.name).filter((name) => name !== 'lo');
   }
 
   /** Whether `ip` answers ping from the node namespace. */
