@@ -16,13 +16,13 @@ import { ipn, sh } from './sh.js';
 import { waitFor } from './wait.js';
 
 /** The network every conflist of the tier names: one name, so one host-local pool. */
-export const POD_NETWORK = 'urunc-cri';
+const POD_NETWORK = 'urunc-cri';
 
 /** Where Debian's containernetworking-plugins are. */
 export const DEBIAN_CNI = '/usr/lib/cni';
 
 /** Where containerd 1.6 mounts pod network namespaces (not configurable with our settings). */
-export const NETNS_DIR = '/var/run/netns';
+const NETNS_DIR = '/var/run/netns';
 
 /** How to set up a CriNode: its pod subnet and the chains of its conf dirs. */
 export interface NodeOptions {

@@ -3,8 +3,8 @@
 import { ingressQdiscs, ingressRules, links, redirectsOf } from './observe.js';
 
 /** The default tap name and pod interface of the conflists this tier uses. */
-export const TAP = 'tap0_urunc';
-export const POD_IF = 'eth0';
+const TAP = 'tap0_urunc';
+const POD_IF = 'eth0';
 
 export interface Wiring {
   /** Link names in the namespace (lo left out). */
