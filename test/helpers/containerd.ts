@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import { CriClient, type PodSpec, type SandboxStatus } from './cri-client.js';
 import { buildPauseImage, PAUSE_IMAGE } from './cri-pause-image.js';
 import { hostDirs, installWithImage } from './installer-image.js';
+import { REFERENCE_PLUGINS } from './libcni.js';
 import { links } from './observe.js';
 import { SHIPPED } from './plugin.js';
 import { ipn, sh } from './sh.js';
@@ -17,9 +18,6 @@ import { waitFor } from './wait.js';
 
 /** The network every conflist of the tier names: one name, so one host-local pool. */
 const POD_NETWORK = 'urunc-cri';
-
-/** Where Debian's containernetworking-plugins are. */
-export const DEBIAN_CNI = '/usr/lib/cni';
 
 /** Where containerd 1.6 mounts pod network namespaces (not configurable with our settings). */
 const NETNS_DIR = '/var/run/netns';
@@ -223,7 +221,7 @@ export class CriNode {
     await mkdir(this.binDir, { recursive: true });
     // containerd adds its own loopback network: `loopback` must be in the bin dir.
     for (const plugin of ['loopback', 'ptp', 'bridge', 'host-local']) {
-      await symlink(join(DEBIAN_CNI, plugin), join(this.binDir, plugin));
+      await symlink(join(REFERENCE_PLUGINS, plugin), join(this.binDir, plugin));
     }
     // The shipped executable, as a DaemonSet installs it on a node (installed.test.ts has the
     // installer image put it there itself).

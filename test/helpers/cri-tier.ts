@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { BUSYBOX } from './cri-pause-image.js';
-import { DEBIAN_CNI } from './containerd.js';
+import { REFERENCE_PLUGINS } from './libcni.js';
 import { noNetns } from './tier.js';
 
 function probe(): string | undefined {
@@ -24,7 +24,7 @@ function probe(): string | undefined {
   }
   for (const file of [
     BUSYBOX,
-    ...['loopback', 'ptp', 'host-local'].map((p) => `${DEBIAN_CNI}/${p}`),
+    ...['loopback', 'ptp', 'host-local'].map((p) => `${REFERENCE_PLUGINS}/${p}`),
   ]) {
     if (!existsSync(file)) return `${file} is missing (scripts/install-deps.sh installs it)`;
   }
