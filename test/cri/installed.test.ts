@@ -3,14 +3,13 @@
 // bin dir and derived the urunc handler's conflist from the node-wide one; containerd then
 // wires urunc pods with it and leaves runc pods alone.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect } from 'vitest';
 import { CRI_SLOW, criTest } from '../helpers/cri-fixtures.js';
 import { TORN_DOWN, UNTOUCHED, WIRED, wiring } from '../helpers/cri-observe.js';
 import { noCri } from '../helpers/cri-tier.js';
 import { hostDirs } from '../helpers/installer-image.js';
+import { EXECUTABLE } from '../helpers/plugin.js';
 
-const EXECUTABLE = fileURLToPath(new URL('../../build/urunc-tap', import.meta.url));
 const SUBNET = '10.124.5.0/24';
 const test = criTest({ label: 'installed', subnet: SUBNET, installedHandler: 'urunc' });
 

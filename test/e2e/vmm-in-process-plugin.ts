@@ -1,14 +1,11 @@
 // The plugin's CNI entry run inside this (long-lived) process: dispatch + createPlugin on the
-// platform src/main.ts gives it (the iproute2 backend, the Node.js lock binder), wired as
-// src/entry.ts's runCni wires them, minus the process around them. The leak audit uses it to
-// count this process's descriptors across a thousand verbs, and because a plugin exec costs
+// Node.js entry's platform (src/platform-node.ts: the iproute2 backend, the Node.js lock binder),
+// wired as src/entry.ts's runCni wires them, minus the process around them. The leak audit uses
+// it to count this process's descriptors across a thousand verbs, and because a plugin exec costs
 // ~0.6 s here (node startup alone ~0.15 s), which would make a thousand exec'd cycles take far
 // longer than the suite may. (src/main.ts cannot be imported: it runs the entry on import.)
 import { dispatch } from '../../src/cni/dispatch.js';
-import { createIprouteBackend } from '../../src/net/iproute2/backend.js';
-import { netnsStatus } from '../../src/net/netns.js';
-import { nodeLockBinder } from '../../src/plugin/node-lock-binder.js';
-import { createPlugin } from '../../src/plugin/plugin.js';
+import { createPlugin, platform } from '../../src/platform-node.js';
 import {
   outcomeOf,
   runtimeEnv,
@@ -29,10 +26,7 @@ export async function cniInProcess(invocation: Invocation): Promise<Outcome> {
         stdout += text + '\n';
       },
     },
-    createPlugin(
-      { backend: createIprouteBackend, bindLock: nodeLockBinder, netnsStatus },
-      () => {},
-    ),
+    createPlugin(platform, () => {}),
   );
   return outcomeOf(outcome.exitCode, stdout.trimEnd(), '');
 }

@@ -10,17 +10,17 @@ import { basename, join } from 'node:path';
 import { CriClient, type PodSpec, type SandboxStatus } from './cri-client.js';
 import { buildPauseImage, PAUSE_IMAGE } from './cri-pause-image.js';
 import { hostDirs, installWithImage } from './installer-image.js';
+import { REFERENCE_PLUGINS } from './libcni.js';
+import { links } from './observe.js';
 import { SHIPPED } from './plugin.js';
 import { ipn, sh } from './sh.js';
+import { waitFor } from './wait.js';
 
 /** The network every conflist of the tier names: one name, so one host-local pool. */
-export const POD_NETWORK = 'urunc-cri';
-
-/** Where Debian's containernetworking-plugins are. */
-export const DEBIAN_CNI = '/usr/lib/cni';
+const POD_NETWORK = 'urunc-cri';
 
 /** Where containerd 1.6 mounts pod network namespaces (not configurable with our settings). */
-export const NETNS_DIR = '/var/run/netns';
+const NETNS_DIR = '/var/run/netns';
 
 /** How to set up a CriNode: its pod subnet and the chains of its conf dirs. */
 export interface NodeOptions {
@@ -107,15 +107,6 @@ function removeCgroupTree(path: string): void {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(50);
-  }
-}
 
 /** The chain for one conf dir: ptp + host-local (leases in the temp dir), then `chain`. */
 function conflist(ipamDir: string, subnet: string, chain: Record<string, unknown>[]) {
@@ -209,7 +200,8 @@ export class CriNode {
         'import',
         await buildPauseImage(join(node.dir, 'image')),
       ]);
-      if (!(await until(async () => (await node.cri.imageId(PAUSE_IMAGE)) !== undefined, 10_000))) {
+      const listed = async () => (await node.cri.imageId(PAUSE_IMAGE)) !== undefined;
+      if (!(await waitFor(listed, true, 10_000))) {
         throw new Error(`containerd does not list ${PAUSE_IMAGE} after the import`);
       }
     } catch (error) {
@@ -229,7 +221,7 @@ export class CriNode {
     await mkdir(this.binDir, { recursive: true });
     // containerd adds its own loopback network: `loopback` must be in the bin dir.
     for (const plugin of ['loopback', 'ptp', 'bridge', 'host-local']) {
-      await symlink(join(DEBIAN_CNI, plugin), join(this.binDir, plugin));
+      await symlink(join(REFERENCE_PLUGINS, plugin), join(this.binDir, plugin));
     }
     // The shipped executable, as a DaemonSet installs it on a node (installed.test.ts has the
     // installer image put it there itself).
@@ -252,24 +244,16 @@ export class CriNode {
     // stay untouched. That namespace is made with propagation unchanged: /run/netns stays a
     // shared mount, so the pod netns mounts containerd makes there are the host's too (the
     // test reads them; `ip netns exec` would make everything a slave and hide them).
-    for (const target of ['/var/lib/cni', '/run/containerd'])
-      await mkdir(target, { recursive: true });
+    const binds = [
+      [join(this.dir, 'cni-cache'), '/var/lib/cni'],
+      [join(this.dir, 'run-containerd'), '/run/containerd'],
+    ] as const;
+    for (const [, target] of binds) await mkdir(target, { recursive: true });
     await writeFile(this.mountNs, '');
     await sh('unshare', [`--mount=${this.mountNs}`, '--propagation', 'unchanged', 'true']);
-    await sh('nsenter', [
-      `--mount=${this.mountNs}`,
-      'mount',
-      '--bind',
-      join(this.dir, 'cni-cache'),
-      '/var/lib/cni',
-    ]);
-    await sh('nsenter', [
-      `--mount=${this.mountNs}`,
-      'mount',
-      '--bind',
-      join(this.dir, 'run-containerd'),
-      '/run/containerd',
-    ]);
+    for (const [source, target] of binds) {
+      await sh('nsenter', [`--mount=${this.mountNs}`, 'mount', '--bind', source, target]);
+    }
   }
 
   private config(): string {
@@ -366,15 +350,19 @@ export class CriNode {
       // Died by itself (or was killed by a test): not running any more.
       if (this.daemon === daemon) this.daemon = undefined;
     });
-    const ready = await until(async () => {
-      if (exited) return true;
-      try {
-        await this.cri.version(1000);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 20_000);
+    const ready = await waitFor(
+      async () => {
+        if (exited) return true;
+        try {
+          await this.cri.version(1000);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      true,
+      20_000,
+    );
     if (exited || !ready) {
       const tail = readFileSync(this.logFile, 'utf8').split('\n').slice(-20).join('\n');
       await this.stopDaemon();
@@ -468,8 +456,7 @@ export class CriNode {
 
   /** Links of the node namespace other than lo (ptp's host-side veths). */
   async nodeLinks(): Promise<string[]> {
-    const raw = JSON.parse(await ipn(this.nodeNs, '-json', 'link', 'show')) as { ifname: string }[];
-    return raw.map((link) => link.ifname).filter((name) => name !== 'lo');
+    return (await links(this.nodeNs)).map((link) => link.name).filter((name) => name !== 'lo');
   }
 
   /** Whether `ip` answers ping from the node namespace. */
@@ -561,7 +548,7 @@ export class CriNode {
         // Gone already.
       }
     }
-    if (!(await until(() => shims.every((pid) => !alive(pid)), 10_000))) {
+    if (!(await waitFor(async () => shims.every((pid) => !alive(pid)), true, 10_000))) {
       problems.push(`shims still alive: ${shims.filter(alive).join(' ')}`);
     }
     for (const path of this.remainingNetns()) {

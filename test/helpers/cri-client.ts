@@ -143,7 +143,7 @@ export class CriClient {
     try {
       info = JSON.parse(response.info?.info ?? '{}');
     } catch {
-      info = {};
+      // Not JSON: no verbose info to read.
     }
     return {
       id: response.status.id,

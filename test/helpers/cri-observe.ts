@@ -1,10 +1,10 @@
 // What a pod's network namespace holds of urunc-tap's wiring, read with ip/tc (any redirect
 // counts, marked or not: a stray one black-holes a pod just the same).
-import { ingressQdiscs, ingressRules, links } from './observe.js';
+import { ingressQdiscs, ingressRules, links, redirectsOf } from './observe.js';
 
 /** The default tap name and pod interface of the conflists this tier uses. */
-export const TAP = 'tap0_urunc';
-export const POD_IF = 'eth0';
+const TAP = 'tap0_urunc';
+const POD_IF = 'eth0';
 
 export interface Wiring {
   /** Link names in the namespace (lo left out). */
@@ -19,11 +19,7 @@ export interface Wiring {
 
 async function redirects(ns: string, dev: string, present: string[]): Promise<string[]> {
   if (!present.includes(dev)) return [];
-  return (await ingressRules(ns, dev)).flatMap((rule) =>
-    rule.actions
-      .filter((action) => action.kind === 'mirred' && action.mirred_action === 'redirect')
-      .map((action) => action.to_dev ?? ''),
-  );
+  return redirectsOf(await ingressRules(ns, dev));
 }
 
 /** Reads the wiring of namespace `ns` (a name under /run/netns). */

@@ -11,13 +11,13 @@ import { PLUGIN } from './plugin.js';
 
 const FAULT_BIN = fileURLToPath(new URL('./fault-bin', import.meta.url));
 const FAKE_VMM = fileURLToPath(new URL('./fake-vmm.py', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FAULTY_TWIN = fileURLToPath(new URL('../../build/test/urunc-tap-faults', import.meta.url));
 
 /** Whether the build under test is the executable on the netlink backend. */
 export const NATIVE = process.env.URUNC_TAP_BACKEND === 'netlink';
 
 /** What to run for a fault: the faulty twin of the executable, or the plugin itself. */
-export const FAULTY_PLUGIN = NATIVE ? join(ROOT, 'build', 'test', 'urunc-tap-faults') : PLUGIN;
+const FAULTY_PLUGIN = NATIVE ? FAULTY_TWIN : PLUGIN;
 
 type Kind = 'error' | 'busy' | 'hang' | 'vmm-race';
 
@@ -64,6 +64,11 @@ let faults = 0;
 /** A file for a fault's stand-in VMM pid, in the counters' directory. */
 export function faultFile(name: string): string {
   return join(counters, `${name}-${++faults}`);
+}
+
+/** What an invocation needs to hit `fault` on the backend under test: the build and its env. */
+export function injecting(fault: FaultFor): { executable: string; env: Record<string, string> } {
+  return { executable: FAULTY_PLUGIN, env: faultEnv(fault) };
 }
 
 /**

@@ -8,13 +8,13 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { EXECUTABLE } from './plugin.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const EXECUTABLE = join(REPO, 'build', 'urunc-tap');
 const DAEMONSET = join(REPO, 'deploy', 'kubernetes', 'daemonset.yaml');
 
 /** The tag tests build, apart from the release tag of scripts/build-image.sh's default. */
-export const TEST_IMAGE = 'localhost/urunc-tap-installer:test';
+const TEST_IMAGE = 'localhost/urunc-tap-installer:test';
 
 function probe(): string | undefined {
   if (process.getuid?.() !== 0) return 'not running as root';
@@ -36,7 +36,7 @@ if (reason && process.env.CI === 'true') {
 export const noPodman = reason;
 
 /** The DaemonSet's container, as the tests need it. */
-export interface InstallerContainer {
+interface InstallerContainer {
   command: string[];
   args: string[];
   mounts: Array<{ hostPath: string; mountPath: string; readOnly: boolean }>;
@@ -49,7 +49,7 @@ export interface InstallerContainer {
 }
 
 /** The installer container of deploy/kubernetes/daemonset.yaml. */
-export function installerContainer(): InstallerContainer {
+function installerContainer(): InstallerContainer {
   const daemonSet = parse(readFileSync(DAEMONSET, 'utf8'));
   const pod = daemonSet.spec.template.spec;
   const container = pod.containers[0];

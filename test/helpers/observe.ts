@@ -70,11 +70,16 @@ export async function ourRules(ns: string, dev: string): Promise<ObservedRule[]>
   );
 }
 
-/** The mirred redirect targets of our rules on `dev`. */
-export async function redirectTargets(ns: string, dev: string): Promise<string[]> {
-  return (await ourRules(ns, dev)).flatMap((rule) =>
+/** The mirred redirect targets of `rules`. */
+export function redirectsOf(rules: ObservedRule[]): string[] {
+  return rules.flatMap((rule) =>
     rule.actions
       .filter((a) => a.kind === 'mirred' && a.mirred_action === 'redirect')
       .map((a) => a.to_dev ?? ''),
   );
+}
+
+/** The mirred redirect targets of our rules on `dev`. */
+export async function redirectTargets(ns: string, dev: string): Promise<string[]> {
+  return redirectsOf(await ourRules(ns, dev));
 }

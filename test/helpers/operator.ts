@@ -1,17 +1,9 @@
 // Runs the built executable as an operator does: command-line arguments, no CNI_* variables.
 import { execa } from 'execa';
-import { PLUGIN } from './plugin.js';
-
-export interface CliOutcome {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  /** stdout parsed as JSON, when it is. */
-  json: any;
-}
+import { outcomeOf, PLUGIN, type Outcome } from './plugin.js';
 
 /** `urunc-tap ARGS...`; never throws on a non-zero exit. */
-export async function urunc(args: string[], env: Record<string, string> = {}): Promise<CliOutcome> {
+export async function urunc(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('CNI_')),
   ) as Record<string, string>;
@@ -21,11 +13,5 @@ export async function urunc(args: string[], env: Record<string, string> = {}): P
     reject: false,
     timeout: 60_000,
   });
-  let json: unknown;
-  try {
-    json = JSON.parse(result.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, json };
+  return outcomeOf(result.exitCode ?? -1, result.stdout, result.stderr);
 }

@@ -3,13 +3,15 @@ import { execa } from 'execa';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The executable under test; URUNC_TAP_BIN points the suite at another build of it. */
-export const PLUGIN =
-  process.env.URUNC_TAP_BIN ?? fileURLToPath(new URL('../../bin/urunc-tap', import.meta.url));
+/** The builds of `npm run build`: the Node.js entry and the shipped executable. */
+export const NODE_ENTRY = fileURLToPath(new URL('../../bin/urunc-tap', import.meta.url));
+export const EXECUTABLE = fileURLToPath(new URL('../../build/urunc-tap', import.meta.url));
 
-/** The shipped executable (`npm run build`): what tiers of a Kubernetes node run. */
-export const SHIPPED =
-  process.env.URUNC_TAP_BIN ?? fileURLToPath(new URL('../../build/urunc-tap', import.meta.url));
+/** The executable under test; URUNC_TAP_BIN points the suite at another build of it. */
+export const PLUGIN = process.env.URUNC_TAP_BIN ?? NODE_ENTRY;
+
+/** The shipped executable: what tiers of a Kubernetes node run (URUNC_TAP_BIN overrides it). */
+export const SHIPPED = process.env.URUNC_TAP_BIN ?? EXECUTABLE;
 
 export interface Invocation {
   command: string;
@@ -25,6 +27,8 @@ export interface Invocation {
   stdin?: string | Buffer;
   /** Another build to run than PLUGIN (the faulty twin of faults.ts, say). */
   executable?: string;
+  /** A command that execs the plugin, whose path is appended to it (withoutCapabilities, say). */
+  via?: string[];
 }
 
 export interface Outcome {
@@ -69,16 +73,28 @@ export function outcomeOf(exitCode: number, stdout: string, stderr: string): Out
   return { exitCode, stdout, stderr, json };
 }
 
-/** Invokes the plugin and returns what it printed; never throws on a non-zero exit. */
-export async function cni(invocation: Invocation): Promise<Outcome> {
-  const result = await execa(invocation.executable ?? PLUGIN, [], {
+/** Starts the plugin for `invocation` and returns the running process (for a test that kills it). */
+export function startCni(invocation: Invocation) {
+  const [file, ...args] = [...(invocation.via ?? []), invocation.executable ?? PLUGIN];
+  return execa(file!, args, {
     env: runtimeEnv(invocation),
     extendEnv: false,
     input: stdinOf(invocation),
     reject: false,
     timeout: invocation.timeoutMs ?? 60_000,
   });
+}
+
+/** Invokes the plugin and returns what it printed; never throws on a non-zero exit. */
+export async function cni(invocation: Invocation): Promise<Outcome> {
+  const result = await startCni(invocation);
   return outcomeOf(result.exitCode ?? -1, result.stdout, result.stderr);
+}
+
+/** `via` that runs the plugin without `capabilities` (setpriv's names: net_admin, sys_admin). */
+export function withoutCapabilities(capabilities: string[]): string[] {
+  const drop = capabilities.map((cap) => `-${cap}`).join(',');
+  return ['setpriv', '--inh-caps', drop, '--bounding-set', drop, '--'];
 }
 
 /** A plugin config entry as a runtime sends it for `cniVersion`. */

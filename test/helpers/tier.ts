@@ -14,10 +14,16 @@ function probe(): string | undefined {
   return undefined;
 }
 
-const reason = probe();
-if (reason && process.env.CI === 'true') {
-  throw new Error(`the real-namespace tier cannot run under CI=true: ${reason}`);
+/**
+ * Why `tier` cannot run here (`reason`, from its probe), or undefined when it can. Under
+ * CI=true that throws instead: a skipped tier is no evidence.
+ */
+export function tierVerdict(tier: string, reason: string | undefined): string | undefined {
+  if (reason && process.env.CI === 'true') {
+    throw new Error(`the ${tier} tier cannot run under CI=true: ${reason}`);
+  }
+  return reason;
 }
 
 /** True when real namespaces cannot be used here (never true under CI=true). */
-export const noNetns = reason !== undefined;
+export const noNetns = tierVerdict('real-namespace', probe()) !== undefined;

@@ -7,13 +7,10 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { bunStdio } from '../../src/cni/bun-stdio.js';
 import { runEntry } from '../../src/entry.js';
-import { createPlugin } from '../../src/plugin/plugin.js';
 import type { BackendFactory } from '../../src/net/backend.js';
 import { shellEquivalent, type Change } from '../../src/net/changes.js';
 import { NetError } from '../../src/net/errors.js';
-import { abstractLockBinder } from '../../src/net/netlink/abstract-socket.js';
-import { createNetlinkBackend } from '../../src/net/netlink/backend.js';
-import { namespaceStatus } from '../../src/net/netlink/namespace.js';
+import { createPlugin, platform } from '../../src/platform-native.js';
 
 /** Where and how to fail (the JSON of URUNC_TAP_TEST_FAULT). */
 interface NativeFault {
@@ -75,7 +72,7 @@ async function timedOut(operation: string, netns: string, ms: number): Promise<n
 }
 
 const faultyBackend: BackendFactory = (options) => {
-  const real = createNetlinkBackend(options);
+  const real = platform.backend(options);
   return {
     ...real,
     async read(netns) {
@@ -108,14 +105,8 @@ const faultyBackend: BackendFactory = (options) => {
   };
 };
 
+// The shipped executable's platform, but for the backend.
 runEntry({
   stdio: bunStdio,
-  load: async () => ({
-    createPlugin,
-    platform: {
-      backend: faultyBackend,
-      bindLock: abstractLockBinder,
-      netnsStatus: namespaceStatus,
-    },
-  }),
+  load: async () => ({ createPlugin, platform: { ...platform, backend: faultyBackend } }),
 });

@@ -17,15 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { test } from '../helpers/fixtures.js';
 import { createPod, destroyPod, snapshot, type Pod } from '../helpers/netns.js';
-import {
-  cni,
-  netconf,
-  outcomeOf,
-  PLUGIN,
-  runtimeEnv,
-  stdinOf,
-  type Invocation,
-} from '../helpers/plugin.js';
+import { cni, netconf, withoutCapabilities, type Invocation } from '../helpers/plugin.js';
 import { sh } from '../helpers/sh.js';
 import { noNetns } from '../helpers/tier.js';
 
@@ -87,16 +79,9 @@ async function unreadablePath(netns: string): Promise<string> {
   return path;
 }
 
-/** Runs the plugin, through setpriv without `capabilities` when the case says so. */
-async function run(invocation: Invocation, capabilities: string[] | undefined) {
-  if (!capabilities) return cni(invocation);
-  const drop = capabilities.map((cap) => `-${cap}`).join(',');
-  const result = await execa(
-    'setpriv',
-    ['--inh-caps', drop, '--bounding-set', drop, '--', PLUGIN],
-    { env: runtimeEnv(invocation), extendEnv: false, input: stdinOf(invocation), reject: false },
-  );
-  return outcomeOf(result.exitCode ?? -1, result.stdout, result.stderr);
+/** Runs the plugin, without `capabilities` when the case says so. */
+function run(invocation: Invocation, capabilities: string[] | undefined) {
+  return cni({ ...invocation, via: capabilities && withoutCapabilities(capabilities) });
 }
 
 function envOf(...layers: Array<Record<string, string | null> | undefined>) {

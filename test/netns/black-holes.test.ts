@@ -2,14 +2,19 @@
 // redirects to deleted devices (ours or anybody's), foreign match-all filters that take every
 // packet before ours, an ADD killed between its qdisc and its filter, a killed plugin's
 // children, and CHECK consulting prevResult.
-import { execa } from 'execa';
 import { describe, expect } from 'vitest';
-import { FAULTY_PLUGIN, faultEnv } from '../helpers/faults.js';
+import { injecting } from '../helpers/faults.js';
 import { test } from '../helpers/fixtures.js';
 import { podAnswersPing } from '../helpers/netns.js';
-import { ingressQdiscs, links, ourRules } from '../helpers/observe.js';
+import {
+  ingressQdiscs,
+  ingressRules,
+  links,
+  OUR_COOKIE_PREFIX,
+  ourRules,
+} from '../helpers/observe.js';
 import { urunc } from '../helpers/operator.js';
-import { cni, netconf, PLUGIN, runtimeEnv, stdinOf, type Invocation } from '../helpers/plugin.js';
+import { cni, netconf, startCni } from '../helpers/plugin.js';
 import { sh, tcn } from '../helpers/sh.js';
 import { addForeignDeadEnd, addForeignMatchAll } from '../helpers/tc.js';
 import { noNetns } from '../helpers/tier.js';
@@ -20,16 +25,10 @@ const config = netconf('1.0.0');
 
 /** Every ingress rule on `dev`: pref, whether it is ours, and its mirred target. */
 async function rules(ns: string, dev: string): Promise<string[]> {
-  const json = JSON.parse(
-    (await tcn(ns, '-json', 'filter', 'show', 'dev', dev, 'ingress')) || '[]',
-  );
-  return json
-    .filter((entry: any) => entry.options?.actions || (entry.options && !entry.options.ht_divisor))
-    .map((entry: any) => {
-      const action = entry.options.actions?.[0];
-      const ours = action?.cookie?.startsWith('757275') ? 'ours' : 'foreign';
-      return `${entry.pref} ${ours} ${action?.to_dev ?? '-'}`;
-    });
+  return (await ingressRules(ns, dev)).map(({ pref, actions: [action] }) => {
+    const ours = action?.cookie?.startsWith(OUR_COOKIE_PREFIX) ? 'ours' : 'foreign';
+    return `${pref} ${ours} ${action?.to_dev ?? '-'}`;
+  });
 }
 
 describe.skipIf(noNetns).concurrent('black holes', () => {
@@ -122,15 +121,6 @@ describe.skipIf(noNetns).concurrent('black holes', () => {
 });
 
 describe.skipIf(noNetns).concurrent('a killed plugin', () => {
-  /** Starts `invocation` as a runtime would and returns the running process. */
-  const start = (invocation: Invocation) =>
-    execa(invocation.executable ?? PLUGIN, [], {
-      env: runtimeEnv(invocation),
-      extendEnv: false,
-      input: stdinOf(invocation),
-      reject: false,
-    });
-
   test('between its qdisc and its filter: the qdisc is known to be ours, and DEL removes it', async ({
     pod: makePod,
   }) => {
@@ -138,12 +128,11 @@ describe.skipIf(noNetns).concurrent('a killed plugin', () => {
     const hang = `${4000 + Math.floor(Math.random() * 1000)}`;
     // The redirect after eth0's qdisc hangs (iproute2: the tc batch's 2nd line; netlink: the
     // 3rd change, after create-tap and the qdisc): the qdisc is there, its filter is not.
-    const plugin = start({
+    const plugin = startCni({
       command: 'ADD',
       config,
       netns: pod.netns,
-      executable: FAULTY_PLUGIN,
-      env: faultEnv({
+      ...injecting({
         iproute2: { tool: 'tc', call: 2, line: 2, kind: 'hang' },
         netlink: { op: 'apply', call: 1, change: 3, kind: 'hang' },
         hangSeconds: Number(hang),

@@ -1,7 +1,7 @@
 // Faults beyond a refused command: a hung ip/tc (timeout, code 11, rollback) and a busy
 // kernel (bounded retries from a fresh read).
 import { describe, expect } from 'vitest';
-import { FAULTY_PLUGIN, faultEnv } from '../helpers/faults.js';
+import { injecting } from '../helpers/faults.js';
 import { test } from '../helpers/fixtures.js';
 import { ingressQdiscs, links, ourRules } from '../helpers/observe.js';
 import { snapshot } from '../helpers/netns.js';
@@ -26,8 +26,7 @@ describe.skipIf(noNetns).concurrent('faults', () => {
         command: 'ADD',
         config: hurried,
         netns: pod.netns,
-        executable: FAULTY_PLUGIN,
-        env: faultEnv({
+        ...injecting({
           iproute2: { ...iproute2, kind: 'hang' },
           netlink: { ...netlink, kind: 'hang' },
         }),
@@ -45,8 +44,7 @@ describe.skipIf(noNetns).concurrent('faults', () => {
       command: 'ADD',
       config,
       netns: pod.netns,
-      executable: FAULTY_PLUGIN,
-      env: faultEnv({
+      ...injecting({
         iproute2: { tool: 'tc', call: 2, line: 3, kind: 'busy' },
         netlink: { op: 'apply', call: 1, change: 4, kind: 'busy' },
       }),
@@ -68,8 +66,7 @@ describe.skipIf(noNetns).concurrent('faults', () => {
       config,
       netns: pod.netns,
       // Every attempt's tc batch meets EBUSY (3 attempts); the kernel calms down for the rollback.
-      executable: FAULTY_PLUGIN,
-      env: faultEnv({
+      ...injecting({
         iproute2: { tool: 'tc', call: '1-3', kind: 'busy', writesOnly: true },
         netlink: { op: 'apply', call: '1-3', change: 2, kind: 'busy' },
       }),
@@ -90,8 +87,7 @@ describe.skipIf(noNetns).concurrent('faults', () => {
       command: 'DEL',
       config,
       netns: pod.netns,
-      executable: FAULTY_PLUGIN,
-      env: faultEnv({
+      ...injecting({
         iproute2: { tool: 'tc', call: 2, kind: 'busy' },
         netlink: { op: 'apply', call: 1, change: 1, kind: 'busy' },
       }),

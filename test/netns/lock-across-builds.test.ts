@@ -1,30 +1,19 @@
 // One lock identity for every build: a verb of the Node.js entry and one of the executable on
 // the same attachment never run at once (each binds the same abstract unix socket address;
 // Node pads the name to the whole sun_path, the executable binds that exact address).
-import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect } from 'vitest';
 import { faultEnv } from '../helpers/faults.js';
 import { test } from '../helpers/fixtures.js';
 import { ingressQdiscs, links } from '../helpers/observe.js';
-import { netconf, outcomeOf, runtimeEnv, stdinOf, type Invocation } from '../helpers/plugin.js';
+import { cni, EXECUTABLE, netconf, NODE_ENTRY, type Invocation } from '../helpers/plugin.js';
 import { noNetns } from '../helpers/tier.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const NODE_ENTRY = `${ROOT}bin/urunc-tap`;
-const EXECUTABLE = `${ROOT}build/urunc-tap`;
 const config = netconf('1.0.0', { timeoutMs: 2500 });
 
 /** Runs `invocation` with `executable`; resolves to its outcome and when it ended. */
 async function timed(executable: string, invocation: Invocation) {
-  const result = await execa(executable, [], {
-    env: runtimeEnv(invocation),
-    extendEnv: false,
-    input: stdinOf(invocation),
-    reject: false,
-  });
-  return { ...outcomeOf(result.exitCode ?? -1, result.stdout, result.stderr), end: Date.now() };
+  return { ...(await cni({ ...invocation, executable })), end: Date.now() };
 }
 
 describe.skipIf(noNetns)('the attachment lock across builds', () => {

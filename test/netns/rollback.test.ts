@@ -1,14 +1,7 @@
 // A failing step of ADD leaves the namespace exactly as it was: never a half-wired pod.
 import { afterAll, describe, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import {
-  FAULTY_PLUGIN,
-  faultEnv,
-  faultFile,
-  NATIVE,
-  type Fault,
-  type NativeFault,
-} from '../helpers/faults.js';
+import { faultFile, injecting, NATIVE, type Fault, type NativeFault } from '../helpers/faults.js';
 import { link } from '../helpers/observe.js';
 import { test } from '../helpers/fixtures.js';
 import { snapshot } from '../helpers/netns.js';
@@ -86,8 +79,7 @@ describe.skipIf(noNetns).concurrent('rollback', () => {
       command: 'ADD',
       config,
       netns: pod.netns,
-      executable: FAULTY_PLUGIN,
-      env: faultEnv(either(fault)),
+      ...injecting(either(fault)),
     });
     expect(out.exitCode).toBe(1);
     expect(out.json).toMatchObject({ cniVersion: '1.0.0', code: 100 });
@@ -112,8 +104,7 @@ describe.skipIf(noNetns).concurrent('rollback', () => {
       command: 'ADD',
       config,
       netns: pod.netns,
-      executable: FAULTY_PLUGIN,
-      env: faultEnv({
+      ...injecting({
         iproute2: { tool: 'tc', call: 2, line: 3 },
         netlink: { op: 'apply', call: 1, change: 4 },
       }),
@@ -133,8 +124,7 @@ describe.skipIf(noNetns).concurrent('rollback', () => {
       command: 'ADD',
       config,
       netns: pod.netns,
-      executable: FAULTY_PLUGIN,
-      env: faultEnv({
+      ...injecting({
         iproute2: { tool: 'ip', call: 2, kind: 'vmm-race' },
         netlink: { op: 'apply', call: 1, change: 1, kind: 'vmm-race' },
         vmm: { tap: 'tap0_urunc', pidFile },

@@ -1,10 +1,9 @@
 // The plugin killed with SIGKILL at a random point of ADD, again and again: whatever it left,
 // the next ADD wires the pod exactly once and the next DEL leaves it clean.
-import { execa } from 'execa';
 import { describe, expect } from 'vitest';
 import { test } from '../helpers/fixtures.js';
 import { ingressQdiscs, links, ourRules } from '../helpers/observe.js';
-import { cni, netconf, PLUGIN } from '../helpers/plugin.js';
+import { cni, netconf, startCni } from '../helpers/plugin.js';
 import { noNetns } from '../helpers/tier.js';
 
 const TAP = 'tap0_urunc';
@@ -13,19 +12,7 @@ const ROUNDS = 12;
 
 /** Starts an ADD the way cni() does, and SIGKILLs it after `ms`. */
 async function killedAdd(netns: string, ms: number): Promise<void> {
-  const child = execa(PLUGIN, [], {
-    env: {
-      PATH: process.env.PATH!,
-      CNI_COMMAND: 'ADD',
-      CNI_CONTAINERID: 'ctr-sigkill',
-      CNI_NETNS: netns,
-      CNI_IFNAME: 'eth0',
-      CNI_PATH: '/opt/cni/bin',
-    },
-    extendEnv: false,
-    input: JSON.stringify(config),
-    reject: false,
-  });
+  const child = startCni({ command: 'ADD', config, netns, containerId: 'ctr-sigkill' });
   setTimeout(() => child.kill('SIGKILL'), ms);
   await child;
 }

@@ -1,6 +1,5 @@
 // STATUS (CNI 1.1) on this host: ready, what it reports when something ADD needs is missing,
 // and that it creates nothing and starts no process (runtimes call it every few seconds).
-import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import {
   mkdtempSync,
@@ -13,7 +12,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cni, netconf, outcomeOf, PLUGIN, runtimeEnv, stdinOf } from '../helpers/plugin.js';
+import { urunc } from '../helpers/operator.js';
+import { cni, netconf, withoutCapabilities } from '../helpers/plugin.js';
 import { sh } from '../helpers/sh.js';
 import { noNetns } from '../helpers/tier.js';
 
@@ -38,8 +38,7 @@ function status(env: Record<string, string | undefined> = {}, extra = {}) {
 
 /** The backend of the build under test, as `doctor --json` names it. */
 async function backendName(): Promise<string> {
-  const out = await execa(PLUGIN, ['doctor', '--json'], { reject: false });
-  return JSON.parse(out.stdout).backend;
+  return (await urunc(['doctor', '--json'])).json.backend;
 }
 
 /**
@@ -89,13 +88,12 @@ describe.skipIf(noNetns).concurrent('STATUS', () => {
 
   it('fails with code 50 naming a missing /dev/net/tun and what fixes it', async () => {
     // /dev/net hidden by an empty tmpfs, in a mount namespace of this call only.
-    const invocation = { command: 'STATUS', config: netconf('1.1.0'), env: NO_CONTAINER };
-    const result = await execa(
-      'unshare',
-      ['--mount', '--', 'sh', '-c', 'mount -t tmpfs none /dev/net && exec "$0"', PLUGIN],
-      { env: runtimeEnv(invocation), extendEnv: false, input: stdinOf(invocation), reject: false },
-    );
-    const out = outcomeOf(result.exitCode ?? -1, result.stdout, result.stderr);
+    const out = await cni({
+      command: 'STATUS',
+      config: netconf('1.1.0'),
+      env: NO_CONTAINER,
+      via: ['unshare', '--mount', '--', 'sh', '-c', 'mount -t tmpfs none /dev/net && exec "$0"'],
+    });
     expect(out.exitCode).toBe(1);
     expect(out.json).toMatchObject({ cniVersion: '1.1.0', code: 50 });
     expect(out.json.msg).toContain('/dev/net/tun: /dev/net/tun does not exist');
@@ -103,14 +101,12 @@ describe.skipIf(noNetns).concurrent('STATUS', () => {
   });
 
   it('fails with code 50 naming missing capabilities', async () => {
-    const invocation = { command: 'STATUS', config: netconf('1.1.0'), env: NO_CONTAINER };
-    const drop = '-net_admin,-sys_admin';
-    const result = await execa(
-      'setpriv',
-      ['--inh-caps', drop, '--bounding-set', drop, '--', PLUGIN],
-      { env: runtimeEnv(invocation), extendEnv: false, input: stdinOf(invocation), reject: false },
-    );
-    const out = outcomeOf(result.exitCode ?? -1, result.stdout, result.stderr);
+    const out = await cni({
+      command: 'STATUS',
+      config: netconf('1.1.0'),
+      env: NO_CONTAINER,
+      via: withoutCapabilities(['net_admin', 'sys_admin']),
+    });
     expect(out.json).toMatchObject({ code: 50 });
     expect(out.json.msg).toContain('CAP_NET_ADMIN: missing');
     expect(out.json.msg).toContain('CAP_SYS_ADMIN: missing');
