@@ -691,7 +691,10 @@ describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
         );
       const write = (name: string, network: string) =>
         writeFileSync(join(node.netd, name), JSON.stringify({ ...calico, name: network }));
-      await waitFor(async () => existsSync(join(node.bin, 'urunc-tap')), true, 15_000);
+      // Not before the first sync has run: it must see the empty dir (its "waiting" line).
+      let stderr = '';
+      installer.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      await waitFor(async () => stderr.includes(': watching '), true, 15_000);
       write('20-calico.conflist', 'calico-1');
       expect(await networkIs('calico-1')).toBe('calico-1');
       // Rewritten in place, as agents do.
