@@ -47,7 +47,7 @@ export async function addForeignDeadEnd(ns: string, dev: string, pref: number): 
 }
 
 /** `filter add dev DEV ingress pref P protocol all u32 match u32 0 0`, for `tc -n NS`. */
-function matchAll(dev: string, pref: number): string[] {
+export function matchAll(dev: string, pref: number): string[] {
   const head = ['filter', 'add', 'dev', dev, 'ingress', 'pref', String(pref)];
   return [...head, 'protocol', 'all', 'u32', 'match', 'u32', '0', '0'];
 }

@@ -5,6 +5,7 @@ import type { Pod } from '../helpers/netns.js';
 import { ourRules } from '../helpers/observe.js';
 import { cni, netconf } from '../helpers/plugin.js';
 import { ipn, tcn } from '../helpers/sh.js';
+import { matchAll } from '../helpers/tc.js';
 import { noNetns } from '../helpers/tier.js';
 
 const TAP = 'tap0_urunc';
@@ -13,22 +14,8 @@ const TAP = 'tap0_urunc';
 async function redirectElsewhere(pod: Pod, dev: string, target: string): Promise<void> {
   const cookie = (await ourRules(pod.ns, dev))[0]!.actions[0]!.cookie!;
   await tcn(pod.ns, 'filter', 'del', 'dev', dev, 'ingress');
-  const match = ['u32', 'match', 'u32', '0', '0'];
   const action = ['action', 'mirred', 'egress', 'redirect', 'dev', target, 'cookie', cookie];
-  await tcn(
-    pod.ns,
-    'filter',
-    'add',
-    'dev',
-    dev,
-    'ingress',
-    'pref',
-    '65280',
-    'protocol',
-    'all',
-    ...match,
-    ...action,
-  );
+  await tcn(pod.ns, ...matchAll(dev, 65280), ...action);
 }
 const config = netconf('1.0.0');
 
