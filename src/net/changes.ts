@@ -14,6 +14,11 @@ export type Change =
   | {
       op: 'create-tap';
       name: string;
+      /**
+       * Where iproute2, which cannot create a tap with its alias, creates it first: the second
+       * command renames it to `name` in the request that sets the alias (createTapCommands).
+       */
+      staging: string;
       owner: number | undefined;
       group: number | undefined;
       vnetHdr: boolean;
@@ -47,6 +52,27 @@ export type Change =
    * one protocol and classifier per priority, so nothing else goes with it).
    */
   | { op: 'delete-priority'; dev: string; pref: number; kind: string };
+
+/**
+ * create-tap's two commands, creating the tap as `createAs`; when that is not its name, the
+ * second command renames it in the same RTM_NEWLINK that sets its alias. do_setlink applies
+ * the name and then the alias within one request (net/core/rtnetlink.c), so no process killed
+ * between commands can leave a tap of that name without our mark: at worst a tap under the
+ * staging name, which every plan of the attachment removes (marks.isStagingTap).
+ */
+export function createTapCommands(
+  change: Extract<Change, { op: 'create-tap' }>,
+  createAs: string,
+): string[][] {
+  const tuntap = ['ip', 'tuntap', 'add', 'dev', createAs, 'mode', 'tap'];
+  if (change.owner !== undefined) tuntap.push('user', String(change.owner));
+  if (change.group !== undefined) tuntap.push('group', String(change.group));
+  if (change.vnetHdr) tuntap.push('vnet_hdr');
+  if (change.multiQueue) tuntap.push('multi_queue');
+  const rename = createAs === change.name ? [] : ['name', change.name];
+  const setup = ['mtu', String(change.mtu), 'address', change.mac, 'alias', change.alias, 'up'];
+  return [tuntap, ['ip', 'link', 'set', 'dev', createAs, ...rename, ...setup]];
+}
 
 /** How a change alters the namespace, for the verb log's created/removed lists. */
 export type ChangeKind = 'created' | 'removed' | 'changed';
@@ -116,15 +142,8 @@ export function describeChange(change: Change): ChangeDescription {
  */
 export function shellEquivalent(change: Change): string[][] {
   switch (change.op) {
-    case 'create-tap': {
-      const tuntap = ['ip', 'tuntap', 'add', 'dev', change.name, 'mode', 'tap'];
-      if (change.owner !== undefined) tuntap.push('user', String(change.owner));
-      if (change.group !== undefined) tuntap.push('group', String(change.group));
-      if (change.vnetHdr) tuntap.push('vnet_hdr');
-      if (change.multiQueue) tuntap.push('multi_queue');
-      const setup = ['mtu', String(change.mtu), 'address', change.mac, 'alias', change.alias, 'up'];
-      return [tuntap, ['ip', 'link', 'set', 'dev', change.name, ...setup]];
-    }
+    case 'create-tap':
+      return createTapCommands(change, change.name);
     case 'set-link':
       return [['ip', 'link', 'set', 'dev', change.name, 'mtu', String(change.mtu), 'up']];
     case 'delete-link':

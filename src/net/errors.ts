@@ -16,11 +16,8 @@ export class NetError extends Error {
   readonly timedOut: boolean;
   /** What the tool printed on stderr, or the kernel's extended ack message. */
   readonly detail: string;
-  /**
-   * For a failed `apply`: how many of its changes took effect before the failing one, and
-   * whether the failing one took effect in part (a tap created but not yet configured).
-   */
-  progress: { applied: number; partial: boolean } | undefined;
+  /** For a failed `apply`: how many of its changes took effect before the failing one. */
+  progress: { applied: number } | undefined;
 
   constructor(fields: {
     operation: string;

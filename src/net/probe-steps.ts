@@ -10,6 +10,7 @@ export const PROBE_CHANGES = {
   tap: {
     op: 'create-tap',
     name: PROBE_DEVICE,
+    staging: 'utprobe0-new',
     owner: undefined,
     group: undefined,
     vnetHdr: true,

@@ -17,8 +17,6 @@ export type Converged<S> =
       error: unknown;
       /** Every change the attempts planned, run or not. */
       attempted: Change[];
-      /** The changes known to have taken effect, wholly or in part. */
-      effective: Change[];
     };
 
 /**
@@ -26,7 +24,7 @@ export type Converged<S> =
  * us" or "the kernel is busy", waits a little and starts again from a fresh read, a bounded
  * number of times. The new plan starts from whatever the failed attempt left, so nothing is
  * done twice. Any other failure ends the loop at once; the caller gets every change it
- * attempted, and those known to have taken effect, to roll back.
+ * attempted, to roll back.
  */
 export async function converge<S>(steps: {
   read: () => Promise<S>;
@@ -35,7 +33,6 @@ export async function converge<S>(steps: {
   onRetry: (attempt: number, error: unknown) => void;
 }): Promise<Converged<S>> {
   const attempted: Change[] = [];
-  const effective: Change[] = [];
   for (let attempt = 1; ; attempt++) {
     let changes: Change[] = [];
     try {
@@ -46,11 +43,8 @@ export async function converge<S>(steps: {
     } catch (error) {
       // A failed read or plan on a later attempt still leaves the earlier attempts' changes.
       attempted.push(...changes);
-      const progress = error instanceof NetError ? error.progress : undefined;
-      if (progress)
-        effective.push(...changes.slice(0, progress.applied + (progress.partial ? 1 : 0)));
       if (attempt >= MAX_ATTEMPTS || !isTransient(error)) {
-        return { ok: false, error, attempted, effective };
+        return { ok: false, error, attempted };
       }
       steps.onRetry(attempt, error);
       await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt * (1 + Math.random())));

@@ -140,12 +140,35 @@ export function isUruncTapIn(scope: TapScope, link: Link): boolean {
   return owner?.kind === 'attachment' && owner.ifname === scope.ifname;
 }
 
-/** Whether a link is this attachment's tap: a tap with its alias, whatever its name. */
-export function isAttachmentTap(id: AttachmentId, link: Link): link is Link & { tun: TunInfo } {
+/** Whether a link is this attachment's finished tap: a tap with its alias, whatever its name. */
+export function hasAttachmentAlias(id: AttachmentId, link: Link): link is Link & { tun: TunInfo } {
   return link.tun?.type === 'tap' && link.alias === tapAlias(id);
 }
 
-/** This attachment's taps in a namespace (normally one; more if tapName changed meanwhile). */
+/**
+ * The name iproute2 creates this attachment's tap under before it renames it and sets its
+ * alias in one request (createTapCommands): "utap-" and 10 hex digits of the attachment's
+ * digest, 15 characters (IFNAMSIZ is 16 with the NUL). The name is the mark: a tap under it is
+ * this attachment's, half-made by an ADD killed between the two commands.
+ */
+export function stagingTapName(id: AttachmentId): string {
+  return `utap-${digest(id).slice(40, 50)}`;
+}
+
+/** Whether a link is this attachment's half-made tap: a tap under its staging name. */
+export function isStagingTap(id: AttachmentId, link: Link): boolean {
+  return link.tun?.type === 'tap' && link.name === stagingTapName(id);
+}
+
+/** Whether a link is this attachment's tap, finished (its alias) or half-made (its staging name). */
+export function isAttachmentTap(id: AttachmentId, link: Link): boolean {
+  return hasAttachmentAlias(id, link) || isStagingTap(id, link);
+}
+
+/**
+ * This attachment's taps in a namespace (normally one; more if tapName changed meanwhile, or
+ * an ADD was killed while creating one).
+ */
 export function attachmentTaps(snapshot: NamespaceSnapshot, id: AttachmentId): Link[] {
   return snapshot.links.filter((link) => isAttachmentTap(id, link));
 }

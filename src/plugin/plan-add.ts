@@ -5,13 +5,15 @@ import { hookOf, linkNamed, type NamespaceSnapshot, type TcFilter } from '../net
 import type { PluginConfig } from './config.js';
 import {
   attachmentTaps,
+  hasAttachmentAlias,
   isAttachmentFilter,
-  isAttachmentTap,
+  isStagingTap,
   isUruncTapFilter,
   QDISC_MARK,
   redirectCookie,
   REDIRECT_PREF,
   redirectsTo,
+  stagingTapName,
   tapAlias,
   tapMac,
   targetsDeletedDevice,
@@ -51,7 +53,11 @@ export function planAdd(
   for (const stale of attachmentTaps(snapshot, attachment)) {
     if (stale.name === attachment.tapName) continue;
     plan.changes.push({ op: 'delete-link', name: stale.name });
-    plan.repairs.push(`deleted ${stale.name}, this attachment's tap under an earlier tapName`);
+    plan.repairs.push(
+      isStagingTap(attachment, stale)
+        ? `deleted ${stale.name}, this attachment's tap half-made by an interrupted ADD`
+        : `deleted ${stale.name}, this attachment's tap under an earlier tapName`,
+    );
   }
   const mtu = config.mtu ?? podIf.mtu;
   const tapIsNew = planTap(snapshot, attachment, config, mtu, plan.changes);
@@ -135,6 +141,7 @@ function planTap(
   const create: Change = {
     op: 'create-tap',
     name: attachment.tapName,
+    staging: stagingTapName(attachment),
     owner: config.owner,
     group: config.group,
     vnetHdr: config.vnetHdr,
@@ -148,7 +155,7 @@ function planTap(
     changes.push(create);
     return true;
   }
-  if (!isAttachmentTap(attachment, tap)) {
+  if (!hasAttachmentAlias(attachment, tap)) {
     const owner = tap.alias ? `it belongs to "${tap.alias}"` : 'it was not created by urunc-tap';
     throw new CniError(
       ErrorCode.TapNameTaken,

@@ -4,8 +4,10 @@
 import type { Change } from '../net/changes.js';
 import { hookOf, type Link, type NamespaceSnapshot, type TcFilter } from '../net/model.js';
 import {
+  hasAttachmentAlias,
   isAttachmentFilter,
   isAttachmentTap,
+  isStagingTap,
   QDISC_MARK,
   type Attachment,
   type AttachmentId,
@@ -21,7 +23,10 @@ export interface Ownership {
   qdisc?(dev: string): boolean;
 }
 
-/** What one attachment owns: the taps with its alias and the filters with its cookie. */
+/**
+ * What one attachment owns: the taps with its alias or under its staging name, and the filters
+ * with its cookie.
+ */
 function attachmentOwnership(id: AttachmentId): Ownership {
   return {
     tap: (link) => isAttachmentTap(id, link),
@@ -67,14 +72,13 @@ export function planRemoval(
 /**
  * Undoes what a failed ADD created, judged on a fresh read, and only what it proves ours now:
  * a tap it tried to create goes only if the device of that name carries this attachment's
- * alias, or if its creation is known to have taken effect (`effective`: iproute2 creates a tap,
- * then sets its alias, and can fail in between) — a VMM may have made its own by TUNSETIFF
- * between ADD's read and its write; a qdisc it added only if it carries our mark; a redirect
- * only by this attachment's cookie. Things that were there before are left alone.
+ * alias (a VMM may have made its own by TUNSETIFF between ADD's read and its write), and a tap
+ * under this attachment's staging name goes (iproute2 creates it there, then renames it with
+ * its alias, and can fail in between); a qdisc it added only if it carries our mark; a
+ * redirect only by this attachment's cookie. Things that were there before are left alone.
  */
 export function planRollback(
   attempted: Change[],
-  effective: Change[],
   snapshot: NamespaceSnapshot,
   attachment: Attachment,
 ): Change[] {
@@ -82,13 +86,11 @@ export function planRollback(
     attempted.some(
       (change) => change.op === op && ('dev' in change ? change.dev === dev : change.name === dev),
     );
-  const madeHere = (name: string) =>
-    effective.some((change) => change.op === 'create-tap' && change.name === name);
   const addedQdisc = (dev: string) => created('add-ingress-qdisc', dev);
   const ownership: Ownership = {
     tap: (link) =>
-      created('create-tap', link.name) &&
-      (isAttachmentTap(attachment, link) || madeHere(link.name)),
+      isStagingTap(attachment, link) ||
+      (created('create-tap', link.name) && hasAttachmentAlias(attachment, link)),
     filter: (dev, filter) => created('add-redirect', dev) && isAttachmentFilter(attachment, filter),
     qdisc: addedQdisc,
   };

@@ -133,13 +133,13 @@ function attachmentOf(env: CniEnv, config: PluginConfig): Attachment {
 async function rollback(
   backend: NetBackend,
   attachment: Attachment,
-  failed: { attempted: Change[]; effective: Change[] },
+  failed: { attempted: Change[] },
   log: Log,
 ): Promise<void> {
   if (failed.attempted.length === 0) return;
   try {
     const snapshot = await backend.read(attachment.netns);
-    const changes = planRollback(failed.attempted, failed.effective, snapshot, attachment);
+    const changes = planRollback(failed.attempted, snapshot, attachment);
     await apply(backend, attachment.netns, changes, log, 'rollback: ');
   } catch (error) {
     log(`rollback failed, the namespace may hold a partial wiring: ${String(error)}`, {

@@ -99,7 +99,7 @@ const faultyBackend: BackendFactory = (options) => {
         fault!.kind === 'hang'
           ? await timedOut(operation, netns, fault!.hangMs ?? options.timeoutMs).catch((e) => e)
           : injected(operation, netns, fault!.kind);
-      (error as NetError).progress = { applied: at, partial: false };
+      (error as NetError).progress = { applied: at };
       throw error;
     },
   };

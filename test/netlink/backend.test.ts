@@ -29,6 +29,7 @@ function addChanges(pod: Pod, tap: Partial<Extract<Change, { op: 'create-tap' }>
     {
       op: 'create-tap',
       name: TAP,
+      staging: 'utap-test',
       owner: 4000,
       group: 4001,
       vnetHdr: true,
@@ -268,6 +269,7 @@ describe.skipIf(noNetlinkTier)('netlink backend on real namespaces', () => {
         {
           op: 'create-tap',
           name: 'tapmq',
+          staging: 'utap-testmq',
           owner: undefined,
           group: undefined,
           vnetHdr: false,
@@ -308,7 +310,7 @@ describe.skipIf(noNetlinkTier)('netlink backend on real namespaces', () => {
       netns: p.netns,
       errno: 'EEXIST',
       timedOut: false,
-      progress: { applied: 0, partial: false }, // and nothing of the failed tap is left
+      progress: { applied: 0 }, // and nothing of the failed tap is left
     });
     expect(exists.operation).toBe(
       'ip tuntap add dev tap0_urunc mode tap user 4000 group 4001 vnet_hdr',
@@ -330,7 +332,7 @@ describe.skipIf(noNetlinkTier)('netlink backend on real namespaces', () => {
     // The kernel's own words (extended ack), and nothing after the failing change.
     const twice = await apply([qdisc, qdisc, { op: 'delete-link', name: TAP }]);
     expect(twice.error).toMatchObject({
-      progress: { applied: 1, partial: false },
+      progress: { applied: 1 },
       errno: 'EEXIST',
       operation: `tc qdisc add dev ${p.ifname} handle ffff: stab mpu ${MARK} ingress`,
       detail: 'Exclusivity flag on, cannot modify',
@@ -345,7 +347,7 @@ describe.skipIf(noNetlinkTier)('netlink backend on real namespaces', () => {
     const tooBig = await apply([{ ...(tap as object), name: 'tapbig', mtu: 70000 } as Change]);
     expect(tooBig.error).toMatchObject({
       errno: 'EINVAL',
-      progress: { applied: 0, partial: false },
+      progress: { applied: 0 },
     });
     expect(tooBig.error.operation).toMatch(/^ip link set dev tapbig mtu 70000 address /);
     expect(tooBig.error.detail).toMatch(/mtu/i); // the kernel's message

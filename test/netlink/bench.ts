@@ -66,6 +66,7 @@ const add: Change[] = [
   {
     op: 'create-tap',
     name: tap,
+    staging: 'utap-bench',
     owner: 0,
     group: 0,
     vnetHdr: true,

@@ -366,6 +366,7 @@ describe('shell equivalents (the operation of a NetError)', () => {
   const tap: Change = {
     op: 'create-tap',
     name: 'tap0_urunc',
+    staging: 'utap-codec',
     owner: 0,
     group: 100,
     vnetHdr: true,

@@ -36,8 +36,8 @@ const FRESH_POD_FAULTS: Array<[string, Fault | NativeFault, string]> = NATIVE
   : [
       ['ip call 1', { tool: 'ip', call: 1 }, 'ip -json -details link show'],
       ['tc call 1', { tool: 'tc', call: 1 }, 'tc -json -details -batch -'],
-      ['ip call 2 line 1', { tool: 'ip', call: 2, line: 1 }, 'ip tuntap add dev tap0_urunc'],
-      ['ip call 2 line 2', { tool: 'ip', call: 2, line: 2 }, 'ip link set dev tap0_urunc'],
+      ['ip call 2 line 1', { tool: 'ip', call: 2, line: 1 }, 'ip tuntap add dev utap-'],
+      ['ip call 2 line 2', { tool: 'ip', call: 2, line: 2 }, 'name tap0_urunc mtu'],
       [
         'tc call 2 line 1',
         { tool: 'tc', call: 2, line: 1 },

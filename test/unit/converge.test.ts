@@ -1,5 +1,5 @@
 // The read -> plan -> apply loop: which failures are retried, how often, what it hands back
-// for rollback (attempted, and what took effect by NetError.progress), and how a kernel
+// for rollback (every attempted change), and how a kernel
 // failure reaches the runtime.
 import { describe, expect, it } from 'vitest';
 import { CniError } from '../../src/cni/errors.js';
@@ -54,7 +54,7 @@ describe('converge', () => {
   it(`gives up after ${MAX_ATTEMPTS} attempts, returning every attempted change`, async () => {
     const busy = () => failure('EBUSY');
     const { outcome, reads } = await run([busy(), busy(), busy(), busy()]);
-    expect(outcome).toMatchObject({ ok: false, attempted: [qdisc, qdisc, qdisc], effective: [] });
+    expect(outcome).toMatchObject({ ok: false, attempted: [qdisc, qdisc, qdisc] });
     expect(reads).toBe(MAX_ATTEMPTS);
   });
 
@@ -65,32 +65,14 @@ describe('converge', () => {
       new Error('bug'),
     ]) {
       const { outcome, reads } = await run([error]);
-      expect(outcome).toEqual({ ok: false, error, attempted: [qdisc], effective: [] });
+      expect(outcome).toEqual({ ok: false, error, attempted: [qdisc] });
       expect(reads).toBe(1);
     }
   });
 
-  it('counts as effective the changes before the failing one, and that one when partial', async () => {
-    const whole = Object.assign(failure('EPERM'), { progress: { applied: 1, partial: false } });
-    expect((await run([whole], [qdisc, redirect])).outcome).toMatchObject({
-      ok: false,
-      attempted: [qdisc, redirect],
-      effective: [qdisc],
-    });
-    const partial = Object.assign(failure('EPERM'), { progress: { applied: 1, partial: true } });
-    expect((await run([partial], [qdisc, redirect])).outcome).toMatchObject({
-      effective: [qdisc, redirect],
-    });
-  });
-
-  it('keeps what earlier attempts made effective across retries', async () => {
-    const first = Object.assign(failure('EEXIST'), { progress: { applied: 1, partial: false } });
-    const { outcome } = await run([first, failure('EPERM')], [qdisc, redirect]);
-    expect(outcome).toMatchObject({
-      ok: false,
-      attempted: [qdisc, redirect, qdisc, redirect],
-      effective: [qdisc],
-    });
+  it("keeps every attempt's changes across retries", async () => {
+    const { outcome } = await run([failure('EEXIST'), failure('EPERM')], [qdisc, redirect]);
+    expect(outcome).toMatchObject({ ok: false, attempted: [qdisc, redirect, qdisc, redirect] });
   });
 
   it('ends on a failed read, keeping the earlier attempts', async () => {
@@ -107,7 +89,7 @@ describe('converge', () => {
       },
       onRetry: () => {},
     });
-    expect(outcome).toMatchObject({ ok: false, attempted: [qdisc], effective: [] });
+    expect(outcome).toMatchObject({ ok: false, attempted: [qdisc] });
     expect((outcome as { error: Error }).error.message).toBe('namespace gone');
   });
 });

@@ -97,10 +97,11 @@ function fakeRunner(answers: Array<{ stdout?: string; stderr?: string; timedOut?
 }
 
 describe('commandsFor', () => {
-  it('creates a tap in two commands: the device, then its settings and alias', () => {
+  it('creates a tap in two commands: the device under its staging name, then its name, settings and alias', () => {
     const create: Change = {
       op: 'create-tap',
       name: 'tap0_urunc',
+      staging: 'utap-0123456789',
       owner: 1000,
       group: 0,
       vnetHdr: true,
@@ -112,13 +113,13 @@ describe('commandsFor', () => {
     expect(commandsFor(create)).toEqual([
       {
         tool: 'ip',
-        args: 'tuntap add dev tap0_urunc mode tap user 1000 group 0 vnet_hdr multi_queue'.split(
+        args: 'tuntap add dev utap-0123456789 mode tap user 1000 group 0 vnet_hdr multi_queue'.split(
           ' ',
         ),
       },
       {
         tool: 'ip',
-        args: 'link set dev tap0_urunc mtu 1400 address 02:00:00:00:00:01 alias urunc-tap:n:eth0:c up'.split(
+        args: 'link set dev utap-0123456789 name tap0_urunc mtu 1400 address 02:00:00:00:00:01 alias urunc-tap:n:eth0:c up'.split(
           ' ',
         ),
       },
@@ -130,7 +131,7 @@ describe('commandsFor', () => {
       vnetHdr: false,
       multiQueue: false,
     });
-    expect(plain[0]!.args).toEqual('tuntap add dev tap0_urunc mode tap'.split(' '));
+    expect(plain[0]!.args).toEqual('tuntap add dev utap-0123456789 mode tap'.split(' '));
   });
 
   it.each<[Change, string]>([
@@ -259,6 +260,7 @@ describe('applyChanges', () => {
     {
       op: 'create-tap',
       name: 't',
+      staging: 's',
       owner: undefined,
       group: undefined,
       vnetHdr: true,
@@ -279,7 +281,7 @@ describe('applyChanges', () => {
       [
         'ip',
         '-batch -',
-        'tuntap add dev t mode tap vnet_hdr\nlink set dev t mtu 1500 address 02:00:00:00:00:01 alias a up\n',
+        'tuntap add dev s mode tap vnet_hdr\nlink set dev s name t mtu 1500 address 02:00:00:00:00:01 alias a up\n',
       ],
       [
         'tc',
@@ -296,12 +298,12 @@ describe('applyChanges', () => {
     expect(calls).toEqual([]);
   });
 
-  it('says a tap was created in part when its second command failed', async () => {
+  it('names the failing line of a tap that failed at its second command', async () => {
     const { run } = fakeRunner([
       { stderr: 'RTNETLINK answers: Invalid argument\nCommand failed -:2\n' },
     ]);
     const error = (await applyChanges(run, '/n', changes).catch((e: unknown) => e)) as IprouteError;
-    expect(error.progress).toEqual({ applied: 0, partial: true });
+    expect(error.progress).toEqual({ applied: 0 });
     expect(error.batchLine).toBe(2);
     expect(error.argv.slice(0, 4)).toEqual(['ip', 'link', 'set', 'dev']);
     expect(error.stderr).toBe('RTNETLINK answers: Invalid argument');
@@ -313,7 +315,7 @@ describe('applyChanges', () => {
       { stderr: 'RTNETLINK answers: File exists\nCommand failed -:2\n' },
     ]);
     const error = (await applyChanges(run, '/n', changes).catch((e: unknown) => e)) as IprouteError;
-    expect(error.progress).toEqual({ applied: 2, partial: false });
+    expect(error.progress).toEqual({ applied: 2 });
     expect(error.errno).toBe('EEXIST');
     expect(isTransient(error)).toBe(true);
   });
@@ -321,7 +323,7 @@ describe('applyChanges', () => {
   it('counts none of a batch that failed as a whole (no line named)', async () => {
     const { run } = fakeRunner([{}, { stderr: 'nsenter: reassociate failed', timedOut: true }]);
     const error = (await applyChanges(run, '/n', changes).catch((e: unknown) => e)) as IprouteError;
-    expect(error.progress).toEqual({ applied: 1, partial: false });
+    expect(error.progress).toEqual({ applied: 1 });
     expect(error.timedOut).toBe(true);
     expect(isTransient(error)).toBe(false);
   });

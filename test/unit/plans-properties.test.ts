@@ -152,7 +152,7 @@ describe('planner properties', () => {
         const changes = planAdd(pod, me, config).changes;
         const applied = changes.slice(0, at % (changes.length + 1));
         const failed = after(pod, applied);
-        const undo = planRollback(changes, applied, failed, me);
+        const undo = planRollback(changes, failed, me);
         expect(after(failed, undo)).toEqual(pod);
       }),
       RUNS,

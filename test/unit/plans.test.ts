@@ -6,6 +6,7 @@ import {
   QDISC_MARK,
   redirectCookie,
   REDIRECT_PREF,
+  stagingTapName,
   tapAlias,
   tapMac,
 } from '../../src/plugin/marks.js';
@@ -68,6 +69,7 @@ describe('planAdd', () => {
     expect(plan.changes[0]).toEqual({
       op: 'create-tap',
       name: 'tap0_urunc',
+      staging: stagingTapName(attachment),
       owner: undefined,
       group: undefined,
       vnetHdr: true,
@@ -274,6 +276,31 @@ describe('planAdd', () => {
     ]);
   });
 
+  it('deletes the tap an interrupted ADD left under its staging name, then creates the tap', () => {
+    // iproute2's ADD killed between `ip tuntap add` and the rename that sets the alias.
+    const staged = stagingTapName(attachment);
+    const plan = planAdd(
+      snapshot([podIf(), tap({ name: staged, alias: undefined })]),
+      attachment,
+      config,
+    );
+    expect(ops(plan.changes).slice(0, 2)).toEqual([
+      `delete-link ${staged}`,
+      'create-tap tap0_urunc',
+    ]);
+    expect(plan.repairs).toEqual([
+      `deleted ${staged}, this attachment's tap half-made by an interrupted ADD`,
+    ]);
+    // Another attachment's staging name is not ours: it is left alone.
+    const other = stagingTapName({ ...attachment, containerId: 'ctr2' });
+    const theirs = planAdd(
+      snapshot([podIf(), tap({ name: other, alias: undefined })]),
+      attachment,
+      config,
+    );
+    expect(ops(theirs.changes)).not.toContain(`delete-link ${other}`);
+  });
+
   it("leaves another attachment's tap alone, whatever its name", () => {
     const other = { ...attachment, ifname: 'net1', containerId: 'ctr2' };
     const state = snapshot([podIf(), tap({ name: 'tap9', alias: tapAlias(other) })]);
@@ -313,6 +340,14 @@ describe('planDel', () => {
     expect(planDel(state, attachment)).toEqual([{ op: 'delete-ingress-qdisc', dev: 'eth0' }]);
     const other = wired({ ...attachment, containerId: 'someone-else' });
     expect(planDel(other, attachment)).toEqual([]);
+  });
+
+  it('removes the tap an interrupted ADD left under its staging name', () => {
+    const staged = stagingTapName(attachment);
+    const state = snapshot([podIf(), tap({ name: staged, alias: undefined })]);
+    expect(planDel(state, attachment)).toEqual([{ op: 'delete-link', name: staged }]);
+    const foreign = snapshot([podIf(), tap({ name: 'utap-0000000000', alias: undefined })]);
+    expect(planDel(foreign, attachment)).toEqual([]);
   });
 
   it('finds the tap by its alias, whatever its name', () => {
@@ -378,7 +413,7 @@ describe('planRollback', () => {
     const attempted = planAdd(before, attachment, config).changes;
     const after = wired();
     after.hooks.set('eth0', foreignHook([foreignFilter(), ourRedirect('tap0_urunc')]));
-    expect(planRollback(attempted, attempted, after, attachment)).toEqual([
+    expect(planRollback(attempted, after, attachment)).toEqual([
       { op: 'delete-priority', dev: 'eth0', pref: REDIRECT_PREF, kind: 'u32' },
       { op: 'delete-link', name: 'tap0_urunc' },
     ]);
@@ -388,7 +423,7 @@ describe('planRollback', () => {
     const before = wired();
     before.hooks.set('eth0', hook([ourRedirect('*')]));
     const attempted = planAdd(before, attachment, config).changes;
-    expect(ops(planRollback(attempted, [], before, attachment))).toEqual(['delete-priority eth0']);
+    expect(ops(planRollback(attempted, before, attachment))).toEqual(['delete-priority eth0']);
   });
 
   it('removes a tap with our alias that it tried to create, with the qdisc it added', () => {
@@ -400,44 +435,49 @@ describe('planRollback', () => {
         ['tap0_urunc', hook([])],
       ],
     );
-    expect(planRollback(fresh, fresh.slice(0, 4), after, attachment)).toEqual([
+    expect(planRollback(fresh, after, attachment)).toEqual([
       { op: 'delete-ingress-qdisc', dev: 'eth0' },
       { op: 'delete-link', name: 'tap0_urunc' },
     ]);
   });
 
-  it('never removes a tap without our alias unless its creation took effect', () => {
+  it('never removes a tap without our alias, but removes one under our staging name', () => {
     // A VMM made its own tap0_urunc (TUNSETIFF) between ADD's read and its write: ours failed.
     const vmmTap = snapshot([podIf(), tap({ alias: undefined })]);
-    expect(planRollback(fresh, [], vmmTap, attachment)).toEqual([]);
-    // iproute2 created the tap, then failed to set its alias: the creation took effect.
-    expect(planRollback(fresh, fresh.slice(0, 1), vmmTap, attachment)).toEqual([
-      { op: 'delete-link', name: 'tap0_urunc' },
+    expect(planRollback(fresh, vmmTap, attachment)).toEqual([]);
+    // iproute2 created the tap under its staging name, then failed to rename it (the VMM's
+    // tap0_urunc was in the way): the staging tap is ours, the VMM's is not.
+    const staged = stagingTapName(attachment);
+    const both = snapshot([
+      podIf(),
+      tap({ alias: undefined }),
+      tap({ name: staged, alias: undefined }),
     ]);
+    expect(planRollback(fresh, both, attachment)).toEqual([{ op: 'delete-link', name: staged }]);
   });
 
   it('never removes a tap it did not try to create, even one with our alias', () => {
     const attempted = fresh.filter((change) => change.op !== 'create-tap');
-    expect(planRollback(attempted, attempted, snapshot([podIf(), tap()]), attachment)).toEqual([]);
+    expect(planRollback(attempted, snapshot([podIf(), tap()]), attachment)).toEqual([]);
   });
 
   it('removes an added qdisc only when it carries our mark', () => {
     const qdiscOnly: Change[] = [{ op: 'add-ingress-qdisc', dev: 'eth0', mark: QDISC_MARK }];
     const marked = snapshot([podIf()], [['eth0', hook([])]]);
-    expect(planRollback(qdiscOnly, [], marked, attachment)).toEqual([
+    expect(planRollback(qdiscOnly, marked, attachment)).toEqual([
       { op: 'delete-ingress-qdisc', dev: 'eth0' },
     ]);
     // Somebody else's qdisc got there first (our add failed with EEXIST): not ours to remove.
     const unmarked = snapshot([podIf()], [['eth0', foreignHook([], 'ingress')]]);
-    expect(planRollback(qdiscOnly, [], unmarked, attachment)).toEqual([]);
+    expect(planRollback(qdiscOnly, unmarked, attachment)).toEqual([]);
     // A marked qdisc this ADD did not add (an earlier ADD's) stays too.
-    expect(planRollback(fresh.slice(0, 1), [], marked, attachment)).toEqual([]);
+    expect(planRollback(fresh.slice(0, 1), marked, attachment)).toEqual([]);
   });
 
   it('removes only our redirect from a marked qdisc that gained a foreign filter', () => {
     const state = snapshot([podIf()], [['eth0', hook([foreignFilter(), ourRedirect('x')])]]);
     const attempted = fresh.filter((change) => 'dev' in change && change.dev === 'eth0');
-    expect(planRollback(attempted, attempted, state, attachment)).toEqual([
+    expect(planRollback(attempted, state, attachment)).toEqual([
       { op: 'delete-priority', dev: 'eth0', pref: REDIRECT_PREF, kind: 'u32' },
     ]);
   });
@@ -448,7 +488,7 @@ describe('planRollback', () => {
       [podIf()],
       [['eth0', foreignHook([ourRedirect('x', { owner: other })])]],
     );
-    expect(planRollback(fresh, fresh, state, attachment)).toEqual([]);
+    expect(planRollback(fresh, state, attachment)).toEqual([]);
   });
 });
 

@@ -59,12 +59,11 @@ export async function readNamespace(run: Runner, netns: string): Promise<Namespa
 
 /**
  * Applies changes in order: one `ip -batch` or `tc -batch` per run of same-tool commands. A
- * failure says how far it got (NetError.progress): a change of several commands (a new tap)
- * may have taken effect in part.
+ * failure says how far it got (NetError.progress).
  */
 export async function applyChanges(run: Runner, netns: string, changes: Change[]): Promise<void> {
   const commands = changes.flatMap((change, index) =>
-    commandsFor(change).map((command, part) => ({ command, index, part })),
+    commandsFor(change).map((command) => ({ command, index })),
   );
   for (let start = 0; start < commands.length;) {
     let end = start + 1;
@@ -81,7 +80,7 @@ export async function applyChanges(run: Runner, netns: string, changes: Change[]
       if (error instanceof IprouteError) {
         // The failing line is known when iproute2 named it; otherwise nothing of the batch ran.
         const failed = group[(error.batchLine ?? 1) - 1]!;
-        error.progress = { applied: failed.index, partial: failed.part > 0 };
+        error.progress = { applied: failed.index };
       }
       throw error;
     }

@@ -34,9 +34,7 @@ export class ChangeApplier {
   /**
    * Applies `changes` in order, one request (and its ack) at a time, and stops at the first
    * failure (a NetError): nothing after it is sent. The error's `progress` says how many took
-   * effect before it, and whether the failing one took effect in part: never for create-tap
-   * (a tap that failed goes with our fd), and for any other change only when its answer timed
-   * out (the kernel handles a request inside send(2), so it may be in place).
+   * effect before it.
    *
    * Why not batch (several requests in one datagram, RouteSocket.requestAll): measured here
    * (test/netlink/bench.ts), two redirects take the same ~0.04 ms either way, the kernel's
@@ -49,7 +47,7 @@ export class ChangeApplier {
         this.applyOne(change);
       } catch (error) {
         if (error instanceof NetError) {
-          error.progress = { applied, partial: error.timedOut && change.op !== 'create-tap' };
+          error.progress = { applied };
         }
         throw error;
       }
