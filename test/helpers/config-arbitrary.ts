@@ -30,12 +30,35 @@ export const configArbitrary = fc.record(
   { requiredKeys: ['type'] },
 );
 
+/**
+ * A config the plugin accepts and can wire on a plain pod: every key absent or valid (an MTU a
+ * tap takes: its maxmtu is 65521), so a property run exercises the wired path as well as the
+ * refusals of configArbitrary, whose independent keys are almost never all valid at once.
+ */
+export const wireableConfigArbitrary = fc.record(
+  {
+    cniVersion: fc.constantFrom('0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'),
+    name: fc.constantFrom('net1', 'urunc', 'a.b-c_d'),
+    type: fc.constant('urunc-tap'),
+    tapName: validName.filter((name) => name !== 'eth0' && name !== 'lo'),
+    owner: fc.integer({ min: 0, max: 2 ** 32 - 2 }),
+    group: fc.integer({ min: 0, max: 2 ** 32 - 2 }),
+    mtu: fc.integer({ min: 68, max: 9000 }),
+    multiQueue: fc.boolean(),
+    vnetHdr: fc.boolean(),
+  },
+  { requiredKeys: ['cniVersion', 'name', 'type'] },
+);
+
+/** A container ID the spec accepts. */
+export const validContainerIdArbitrary = fc.stringMatching(/^[a-z0-9][a-z0-9_.-]{0,30}$/);
+
 /** CNI_IFNAME and CNI_CONTAINERID values, mostly plausible. */
 export const ifnameArbitrary = fc.oneof(
   { weight: 4, arbitrary: fc.constant('eth0') },
   { weight: 1, arbitrary: fc.string({ maxLength: 18 }) },
 );
 export const containerIdArbitrary = fc.oneof(
-  { weight: 4, arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9_.-]{0,30}$/) },
+  { weight: 4, arbitrary: validContainerIdArbitrary },
   { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
 );
