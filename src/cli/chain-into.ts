@@ -83,24 +83,44 @@ export function findChainTarget(
 
 /**
  * Appends the entry to the target's plugins. The original is kept first as
- * FILE.urunc-tap-TIMESTAMP.bak (an extension libcni does not load), then the new file replaces
- * it whole (temp file + rename in the same directory), with the same mode. Returns the
- * backup's path.
+ * FILE.urunc-tap-TIMESTAMP.bak (an extension libcni does not load), then it is written as
+ * writeChained does. Returns the backup's path.
  */
 export function chainInto(target: ChainTarget, now = new Date()): string {
-  const { file, conflist, entry } = target;
+  const { file } = target;
   const stamp = now
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
   const backup = `${file}.urunc-tap-${stamp}.bak`;
-  let mode: number;
   try {
-    mode = statSync(file).mode & 0o7777;
     copyFileSync(file, backup, constants.COPYFILE_EXCL);
   } catch (error) {
     throw failure(error, `cannot back up ${file} to ${backup}`);
   }
-  writeFileAtomic(file, renderConflist(chainedConflist(conflist, entry).conflist), mode);
+  writeChained(target);
   return backup;
+}
+
+/**
+ * Appends the entry to the target's plugins: the new file replaces the old one whole (temp
+ * file + rename in the same directory), with the same mode.
+ */
+export function writeChained(target: ChainTarget): void {
+  const { file, conflist, entry } = target;
+  let mode: number;
+  try {
+    mode = statSync(file).mode & 0o7777;
+  } catch (error) {
+    throw failure(error, `cannot read ${file}`);
+  }
+  writeFileAtomic(file, renderConflist(chainedConflist(conflist, entry).conflist), mode);
+}
+
+/** What chaining did, in one line: chained (with its backup), or already chained. */
+export function describeChain(target: ChainTarget, backup?: string): string {
+  const entry = JSON.stringify(target.entry);
+  return backup === undefined
+    ? `${target.file} already chains ${entry}; left unchanged`
+    : `chained ${entry} into ${target.file} (backup: ${backup})`;
 }

@@ -145,7 +145,7 @@ export async function runCli(argv: string[], platform: Platform): Promise<number
               type: 'boolean',
               default: false,
               describe:
-                'Keep running: follow the primary conflist when it changes or another one comes first, remove the derived one when none is left; one line per action on stderr; exit 0 on SIGTERM/SIGINT',
+                'Keep running, one line per action on stderr, exit 0 on SIGTERM/SIGINT. With --primary-conf-dir: follow the primary conflist when it changes or another one comes first, remove the derived one when none is left. With --chain-into: chain again whenever an agent writes the conflist again without urunc-tap',
             })
             .option('rescan-interval', {
               type: 'number',
@@ -156,7 +156,7 @@ export async function runCli(argv: string[], platform: Platform): Promise<number
             .option('chain-into', {
               type: 'string',
               describe:
-                'Append urunc-tap to this conflist of --conf-dir (file name, or network name), in place, keeping a backup; needs --pod-annotation or --all-pods',
+                'Append urunc-tap to this conflist of --conf-dir (file name, or network name), in place, keeping a backup; needs --pod-annotation or --all-pods; with --watch, again whenever it is rewritten without urunc-tap',
             })
             .option('pod-annotation', {
               type: 'string',

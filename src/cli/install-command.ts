@@ -2,7 +2,7 @@
 // a derived one for the urunc handler's own conf dir (and kept in step with --watch), or in place.
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chainInto, findChainTarget, type ChainTarget } from './chain-into.js';
+import { chainInto, describeChain, findChainTarget, type ChainTarget } from './chain-into.js';
 import { CommandError } from './command-error.js';
 import { uruncTapEntry } from './conflist-files.js';
 import { ExitCode } from './exit-codes.js';
@@ -16,7 +16,7 @@ import {
   type Derivation,
 } from './install-files.js';
 import type { InstallOptions } from './install-usage.js';
-import { watchPrimary } from './install-watch.js';
+import { watchChained, watchPrimary } from './install-watch.js';
 import { urunctapVersion } from './version.js';
 
 /** Where an earlier urunc-tap (Node.js bundle + launcher) kept its bundles, in the bin dir. */
@@ -66,13 +66,15 @@ export async function runInstall(options: InstallOptions): Promise<number> {
     log(describeExecutable(installed, version));
     const removed = removeOldBundles(options.cniBinDir);
     if (removed.length > 0) log(describeOldBundles(options.cniBinDir, removed));
-    await watchPrimary({
-      primaryDir: options.primaryConfDir!,
+    const follow = {
       confDir: options.confDir!,
       entry,
       intervalMs: (options.rescanInterval ?? 10) * 1000,
       log,
-    });
+    };
+    await (options.chainInto !== undefined
+      ? watchChained({ ...follow, name: options.chainInto })
+      : watchPrimary({ ...follow, primaryDir: options.primaryConfDir! }));
     return ExitCode.Ok;
   }
 
@@ -118,13 +120,7 @@ export async function runInstall(options: InstallOptions): Promise<number> {
   console.log(describeExecutable(installed, version));
   if (removedBundles.length > 0) console.log(describeOldBundles(options.cniBinDir, removedBundles));
   if (synced) for (const line of describeSync(synced, options.primaryConfDir!)) console.log(line);
-  if (chainTarget) {
-    console.log(
-      chainTarget.alreadyChained
-        ? `${chainTarget.file} already chains ${JSON.stringify(entry)}; left unchanged`
-        : `chained ${JSON.stringify(entry)} into ${chainTarget.file} (backup: ${backup})`,
-    );
-  }
+  if (chainTarget) console.log(describeChain(chainTarget, backup));
   return ExitCode.Ok;
 }
 

@@ -38,8 +38,8 @@ export function installUsageProblem(options: InstallOptions): string | undefined
   ) {
     return '--conf-dir needs --primary-conf-dir (derive a conflist into it) or --chain-into (edit one of its conflists)';
   }
-  if (options.watch && options.primaryConfDir === undefined) {
-    return '--watch follows the primary conflist: it needs --primary-conf-dir and --conf-dir';
+  if (options.watch && options.primaryConfDir === undefined && options.chainInto === undefined) {
+    return '--watch keeps urunc-tap in a conflist: it needs --primary-conf-dir (or --chain-into) and --conf-dir';
   }
   if (options.watch && options.json) return '--json is for a one-shot install, not --watch';
   if (options.allPods && options.chainInto === undefined) {

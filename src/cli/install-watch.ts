@@ -1,17 +1,13 @@
-// `urunc-tap install --watch`: keep the urunc handler's conflist in step with the node's primary
-// conflist (network agents such as Calico's and Cilium's rewrite theirs) until SIGTERM or SIGINT.
+// `urunc-tap install --watch`: keep urunc-tap in the node's network until SIGTERM or SIGINT,
+// however often network agents such as Calico's and Cilium's rewrite their conflist: the urunc
+// handler's conflist derived from the primary one, or our entry chained into a conflist in place.
 import { statSync, watch, type FSWatcher } from 'node:fs';
-import {
-  derive,
-  describeSync,
-  syncDerived,
-  type Derivation,
-  type SyncResult,
-} from './install-files.js';
+import { chainInto, describeChain, findChainTarget, writeChained } from './chain-into.js';
+import { derive, describeSync, syncDerived, type Derivation } from './install-files.js';
 
-/** What --watch follows and where it writes. */
-export interface WatchOptions {
-  primaryDir: string;
+/** What every --watch takes. */
+interface Following {
+  /** The directory of the conflist that holds urunc-tap; its files stay when the watch stops. */
   confDir: string;
   entry: Record<string, unknown>;
   /** Re-scan period: the fallback for events the directory watch misses. */
@@ -19,27 +15,105 @@ export interface WatchOptions {
   /** One line per action. */
   log: (line: string) => void;
   /** Test hook: resolves the watch like a signal would. */
-  stop?: Promise<void>;
+  stop?: Promise<void> | undefined;
+}
+
+/** --watch of a derived conflist: the primary conf dir it follows. */
+export interface WatchOptions extends Following {
+  primaryDir: string;
+}
+
+/** --watch of a conflist chained in place: the --chain-into NAME. */
+export interface ChainWatchOptions extends Following {
+  name: string;
+}
+
+/** How --watch runs, whatever it keeps in step. */
+interface WatchLoop extends Following {
+  /** The directory whose changes call for a sync. */
+  dir: string;
+  /** What the "watching" line says it follows in `dir`. */
+  following: string;
+  /**
+   * One sync: the lines saying what it did (none when there is nothing worth saying; after a
+   * problem, `recovering`, it says what holds now). A throw is a problem: fatal on the first
+   * sync, logged once and retried on later ones.
+   */
+  sync(first: boolean, recovering: boolean): string[];
 }
 
 /** Events come in bursts (a temp file written, then renamed): act once they settle. */
 const SETTLE_MS = 100;
 
 /**
- * Syncs once, then on every change of the primary conf dir (fs.watch) and every `intervalMs`
- * (the fallback: a watch can miss events, or lose its directory when it is replaced), until
- * SIGTERM or SIGINT. A problem in the first sync is fatal (it throws: a conf dir that cannot be
- * read or written, or a broken primary conflist, is a setup to fix); only an empty primary conf
- * dir is waited for. Later problems are logged, once each, and retried at the next change or
- * re-scan: a primary conflist that is unreadable or not valid leaves the derived one as it was
- * (an agent may be half-way through writing it); a primary conf dir with no conflist left
- * removes it. On a signal the derived conflist stays: pods of
- * the urunc handler keep working while the installer is restarted or upgraded.
+ * Keeps the urunc handler's conflist derived from the primary one (see watchLoop). A primary
+ * conflist that is unreadable or not valid leaves the derived one as it was (an agent may be
+ * half-way through writing it); a primary conf dir with no conflist left removes it; only an
+ * empty primary conf dir is waited for at the first sync. On a signal the derived conflist
+ * stays: pods of the urunc handler keep working while the installer is restarted or upgraded.
  */
-export async function watchPrimary(options: WatchOptions): Promise<void> {
-  const { primaryDir, confDir, entry, log } = options;
-  let lastProblem: string | undefined;
+export function watchPrimary(options: WatchOptions): Promise<void> {
+  const { primaryDir, confDir, entry } = options;
   let waiting = false;
+  return watchLoop({
+    ...options,
+    dir: primaryDir,
+    following: 'its first conflist',
+    sync: (first, recovering) => {
+      let derivation: Derivation | undefined;
+      try {
+        derivation = derive(primaryDir, entry);
+      } catch (error) {
+        if (first) throw error;
+        throw new Error(`${(error as Error).message}; left ${confDir} as it was`);
+      }
+      const result = syncDerived(confDir, derivation);
+      const quiet =
+        !first &&
+        !recovering &&
+        ((result.kind === 'written' && result.outcome === 'unchanged') ||
+          (result.kind === 'no-primary' && !result.removed && waiting));
+      waiting = result.kind === 'no-primary';
+      return quiet ? [] : describeSync(result, primaryDir);
+    },
+  });
+}
+
+/**
+ * Keeps urunc-tap chained into the conflist NAME of the conf dir (see watchLoop): network agents
+ * (Calico's, Cilium's, flannel's) write their conflist again when they restart, without our
+ * entry, and the annotated pods would silently stop getting a tap. The first chain keeps a
+ * backup, as the one-shot install does; a chain after an agent's rewrite does not (the backup
+ * would only be the agent's own file again). A conflist that is missing, broken or chains
+ * urunc-tap differently is logged and retried, never "fixed" further.
+ */
+export function watchChained(options: ChainWatchOptions): Promise<void> {
+  const { confDir, name, entry } = options;
+  return watchLoop({
+    ...options,
+    dir: confDir,
+    following: `the conflist ${name}`,
+    sync: (first, recovering) => {
+      const target = findChainTarget(confDir, name, entry);
+      if (target.alreadyChained) return first || recovering ? [describeChain(target)] : [];
+      if (first) return [describeChain(target, chainInto(target))];
+      writeChained(target);
+      return [
+        `${target.file} was written again without urunc-tap: chained ${JSON.stringify(entry)} into it again`,
+      ];
+    },
+  });
+}
+
+/**
+ * Syncs once, then on every change of the watched directory (fs.watch) and every `intervalMs`
+ * (the fallback: a watch can miss events, or lose its directory when it is replaced), until
+ * SIGTERM or SIGINT. A problem in the first sync is fatal (it throws: a setup to fix); later
+ * problems are logged, once each, and retried at the next change or re-scan.
+ */
+async function watchLoop(options: WatchLoop): Promise<void> {
+  const { dir, confDir, log } = options;
+  let lastProblem: string | undefined;
 
   /** Logs a problem of a later sync once, however often it recurs. */
   const problem = (message: string): void => {
@@ -49,30 +123,15 @@ export async function watchPrimary(options: WatchOptions): Promise<void> {
 
   /** One sync, logging what it did. */
   const sync = (first: boolean): void => {
-    let derivation: Derivation | undefined;
+    let lines: string[];
     try {
-      derivation = derive(primaryDir, entry);
-    } catch (error) {
-      if (first) throw error;
-      return problem(`${(error as Error).message}; left ${confDir} as it was`);
-    }
-    let result: SyncResult;
-    try {
-      result = syncDerived(confDir, derivation);
+      lines = options.sync(first, lastProblem !== undefined);
     } catch (error) {
       if (first) throw error;
       return problem((error as Error).message);
     }
-    // After a problem, say that it is over even when the file did not change.
-    const recovered = lastProblem !== undefined;
     lastProblem = undefined;
-    const quiet =
-      !first &&
-      !recovered &&
-      ((result.kind === 'written' && result.outcome === 'unchanged') ||
-        (result.kind === 'no-primary' && !result.removed && waiting));
-    waiting = result.kind === 'no-primary';
-    if (!quiet) for (const line of describeSync(result, primaryDir)) log(line);
+    for (const line of lines) log(line);
   };
 
   sync(true);
@@ -88,7 +147,7 @@ export async function watchPrimary(options: WatchOptions): Promise<void> {
   const ensureWatch = () => {
     let inode: number | undefined;
     try {
-      inode = statSync(primaryDir).ino;
+      inode = statSync(dir).ino;
     } catch {
       inode = undefined;
     }
@@ -97,24 +156,24 @@ export async function watchPrimary(options: WatchOptions): Promise<void> {
     watcher = undefined;
     if (inode === undefined) return;
     try {
-      watcher = watch(primaryDir, { persistent: true }, schedule);
+      watcher = watch(dir, { persistent: true }, schedule);
       watchedInode = inode;
       watcher.on('error', (error) => {
         log(
-          `lost the watch on ${primaryDir} (${error.message}); re-scanning every ${options.intervalMs / 1000} s`,
+          `lost the watch on ${dir} (${error.message}); re-scanning every ${options.intervalMs / 1000} s`,
         );
         watcher?.close();
         watcher = undefined;
       });
     } catch (error) {
       log(
-        `cannot watch ${primaryDir} (${(error as Error).message}); re-scanning every ${options.intervalMs / 1000} s`,
+        `cannot watch ${dir} (${(error as Error).message}); re-scanning every ${options.intervalMs / 1000} s`,
       );
     }
   };
   ensureWatch();
   log(
-    `watching ${primaryDir} for changes of its first conflist (and re-scanning every ${options.intervalMs / 1000} s)`,
+    `watching ${dir} for changes of ${options.following} (and re-scanning every ${options.intervalMs / 1000} s)`,
   );
   const rescan = setInterval(() => {
     ensureWatch();

@@ -13,6 +13,7 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
+  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -824,8 +825,74 @@ describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
     });
   });
 
+  it('--chain-into --watch chains again when the agent writes its conflist again; SIGTERM exits 0', async () => {
+    const [bin, conf] = [tempDir(), tempDir()];
+    const file = join(conf, '10-calico.conflist');
+    const agentWrites = () => {
+      // As install-cni does on restart: the whole file again, without urunc-tap.
+      writeFileSync(`${file}.tmp`, JSON.stringify(calico));
+      renameSync(`${file}.tmp`, file);
+    };
+    agentWrites();
+    const installer = execa(
+      PLUGIN,
+      [
+        'install',
+        '--cni-bin-dir',
+        bin,
+        '--conf-dir',
+        conf,
+        '--chain-into',
+        'k8s-pod-network',
+        '--pod-annotation',
+        'example.com/urunc-tap',
+        '--watch',
+        '--rescan-interval',
+        '1',
+      ],
+      { env: { PATH: process.env.PATH! }, extendEnv: false, reject: false },
+    );
+    const lastType = () =>
+      waitFor(
+        async () => {
+          try {
+            return JSON.parse(readFileSync(file, 'utf8')).plugins.at(-1).type;
+          } catch {
+            return undefined;
+          }
+        },
+        'urunc-tap',
+        15_000,
+      );
+    try {
+      expect(await lastType()).toBe('urunc-tap');
+      agentWrites();
+      expect(await lastType()).toBe('urunc-tap');
+    } finally {
+      installer.kill('SIGTERM');
+    }
+    const result = await installer;
+    expect(result.exitCode, result.stderr).toBe(0);
+    const plugins = JSON.parse(readFileSync(file, 'utf8')).plugins;
+    expect(plugins).toEqual([
+      ...calico.plugins,
+      {
+        type: 'urunc-tap',
+        podAnnotation: 'example.com/urunc-tap',
+        capabilities: { 'io.kubernetes.cri.pod-annotations': true },
+      },
+    ]);
+    expect(result.stderr).toContain(
+      `urunc-tap install: ${file} was written again without urunc-tap: chained `,
+    );
+    expect(result.stderr).toContain(
+      `urunc-tap install: stopping on SIGTERM; ${conf} stays as it is`,
+    );
+    expect(readdirSync(conf).filter((name) => name.endsWith('.bak'))).toHaveLength(1);
+  });
+
   it.each([
-    [['--watch'], '--watch follows the primary conflist'],
+    [['--watch'], '--watch keeps urunc-tap in a conflist'],
     [['--primary-conf-dir', '/x', '--conf-dir', '/y', '--chain-into', 'n'], 'pick one'],
     [
       ['--conf-dir', '/y', '--chain-into', 'n', '--pod-annotation', 'not a key'],

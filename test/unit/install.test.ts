@@ -7,6 +7,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -33,7 +34,7 @@ import {
   syncDerived,
 } from '../../src/cli/install-files.js';
 import { installUsageProblem, type InstallOptions } from '../../src/cli/install-usage.js';
-import { watchPrimary } from '../../src/cli/install-watch.js';
+import { watchChained, watchPrimary } from '../../src/cli/install-watch.js';
 import { operatorMessage } from '../../src/cli/operator-message.js';
 import { urunctapVersion } from '../../src/cli/version.js';
 
@@ -345,7 +346,8 @@ describe('install options', () => {
     [{ primaryConfDir: '/p' }, '--primary-conf-dir needs --conf-dir'],
     [{ chainInto: 'n', allPods: true }, '--chain-into needs --conf-dir'],
     [{ confDir: '/c' }, '--conf-dir needs --primary-conf-dir'],
-    [{ watch: true }, '--watch follows the primary conflist'],
+    [{ confDir: '/c', chainInto: 'n', podAnnotation: 'urunc', watch: true }, undefined],
+    [{ watch: true }, '--watch keeps urunc-tap in a conflist'],
     [{ primaryConfDir: '/p', confDir: '/c', watch: true, json: true }, 'not --watch'],
     [{ primaryConfDir: '/p', confDir: '/c', allPods: true }, '--all-pods only applies'],
     [{ confDir: '/c', chainInto: 'n', allPods: true, podAnnotation: 'a' }, 'contradict'],
@@ -413,6 +415,48 @@ describe('install --watch, in-process', () => {
     expect(lines.at(-1)).toBe(`stopping on stop; ${target} stays as it is`);
     expect(lines.filter((line) => line.startsWith('wrote ')).length).toBe(5);
     expect(lines).toContain(`removed ${file}: ${primary} holds no conflist any more`);
+  });
+});
+
+describe('install --chain-into --watch, in-process', () => {
+  it('chains again into a conflist an agent wrote again without urunc-tap, with no new backup', async () => {
+    const dir = tempDir();
+    const file = join(dir, '10-ptp.conflist');
+    writeFileSync(file, JSON.stringify(ptp));
+    const entry = uruncTapEntry('example.com/urunc-tap');
+    const lines: string[] = [];
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const watching = watchChained({
+      confDir: dir,
+      name: 'podnet',
+      entry,
+      intervalMs: 60_000, // the directory watch alone must do it
+      log: (line) => lines.push(line),
+      stop: stopped,
+    });
+    const chained = async () => {
+      for (let i = 0; i < 100; i++) {
+        const plugins = JSON.parse(readFileSync(file, 'utf8')).plugins as unknown[];
+        if (plugins.length === ptp.plugins.length + 1) return plugins.at(-1);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`${file} was never chained again: ${lines.join(' | ')}`);
+    };
+    expect(await chained()).toEqual(entry);
+    // The agent writes its conflist again, as it does on restart: temp file, then rename.
+    writeFileSync(join(dir, '.agent.tmp'), JSON.stringify(ptp));
+    renameSync(join(dir, '.agent.tmp'), file);
+    expect(await chained()).toEqual(entry);
+    stop();
+    await watching;
+    expect(readdirSync(dir).filter((name) => name.endsWith('.bak'))).toHaveLength(1);
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^chained .* into ${file} \\(backup: .*\\.bak\\)$`)),
+      `watching ${dir} for changes of the conflist podnet (and re-scanning every 60 s)`,
+      `${file} was written again without urunc-tap: chained ${JSON.stringify(entry)} into it again`,
+      `stopping on stop; ${dir} stays as it is`,
+    ]);
   });
 });
 
