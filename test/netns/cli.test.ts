@@ -375,6 +375,11 @@ const calico = {
   ],
 };
 
+/** `urunc-tap install` into `bin`, chaining into the conflist `name` of `conf`. */
+function chainIntoArgs(bin: string, conf: string, name: string, ...extra: string[]): string[] {
+  return ['install', '--cni-bin-dir', bin, '--conf-dir', conf, '--chain-into', name, ...extra];
+}
+
 /** A node's CNI dirs: bin, the primary conf dir holding `primary`, and the urunc handler's. */
 function nodeDirs(primary: Record<string, unknown> = { '10-calico.conflist': calico }) {
   const root = tempDir();
@@ -754,17 +759,7 @@ describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
       plugins: [{ type: 'ptp', ipam: { type: 'host-local' } }],
     };
     writeFileSync(join(conf, '10-ptp.conflist'), JSON.stringify(ptp));
-    const chain = (...extra: string[]) =>
-      urunc([
-        'install',
-        '--cni-bin-dir',
-        bin,
-        '--conf-dir',
-        conf,
-        '--chain-into',
-        'podnet',
-        ...extra,
-      ]);
+    const chain = (...extra: string[]) => urunc(chainIntoArgs(bin, conf, 'podnet', ...extra));
     const refused = await chain();
     expectOneLineError(
       refused,
@@ -836,20 +831,16 @@ describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
     agentWrites();
     const installer = execa(
       PLUGIN,
-      [
-        'install',
-        '--cni-bin-dir',
+      chainIntoArgs(
         bin,
-        '--conf-dir',
         conf,
-        '--chain-into',
         'k8s-pod-network',
         '--pod-annotation',
         'example.com/urunc-tap',
         '--watch',
         '--rescan-interval',
         '1',
-      ],
+      ),
       { env: { PATH: process.env.PATH! }, extendEnv: false, reject: false },
     );
     const lastType = () =>
