@@ -4,7 +4,13 @@ import type { NetBackend } from '../net/backend.js';
 import type { Change } from '../net/changes.js';
 import type { Link, NamespaceSnapshot } from '../net/model.js';
 import { netError, read } from './converge.js';
-import { isUruncTapFilter, isUruncTapIn, redirectTarget, type TapScope } from './marks.js';
+import {
+  isAnyStagingTap,
+  isUruncTapFilter,
+  isUruncTapIn,
+  redirectTarget,
+  type TapScope,
+} from './marks.js';
 import { planRemoval, type Ownership } from './plan-del.js';
 
 /** What to remove: one tap, one pod interface's wiring, or (default) all of urunc-tap's. */
@@ -22,10 +28,13 @@ export type CleanupScope = TapScope;
  *   `tap` or to a deleted device if `tap` is given; and, anywhere, ours redirecting to a tap
  *   being removed, so no redirect is ever left pointing at nothing.
  * Orphaned redirects (`*`) count as `tap`'s: once a tap is deleted its name is gone from them.
+ * Without a scope, half-made taps go too (an alias-less tap under a staging name: the Node.js
+ * entry's ADD killed between creating a tap and naming it, see marks.stagingTapName).
  * Foreign taps, filters and qdiscs are never touched; our ingress qdisc goes with our last filter.
  */
 function cleanupOwnership(snapshot: NamespaceSnapshot, scope: CleanupScope): Ownership {
-  const isTap = (link: Link) => isUruncTapIn(scope, link);
+  const unscoped = !scope.tap && !scope.ifname;
+  const isTap = (link: Link) => isUruncTapIn(scope, link) || (unscoped && isAnyStagingTap(link));
   const removed = new Set(snapshot.links.filter(isTap).map((link) => link.name));
   return {
     tap: isTap,

@@ -155,6 +155,17 @@ export function stagingTapName(id: AttachmentId): string {
   return `utap-${digest(id).slice(40, 50)}`;
 }
 
+/** Staging names, whichever attachment's (see stagingTapName). */
+const STAGING_NAME = /^utap-[0-9a-f]{10}$/;
+
+/**
+ * Whether a link is some attachment's half-made tap: an alias-less tap under a staging name.
+ * For `cleanup`, which takes whatever urunc-tap made; a verb takes only its own (isStagingTap).
+ */
+export function isAnyStagingTap(link: Link): boolean {
+  return link.tun?.type === 'tap' && link.alias === undefined && STAGING_NAME.test(link.name);
+}
+
 /** Whether a link is this attachment's half-made tap: a tap under its staging name. */
 export function isStagingTap(id: AttachmentId, link: Link): boolean {
   return link.tun?.type === 'tap' && link.name === stagingTapName(id);

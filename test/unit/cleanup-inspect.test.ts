@@ -4,7 +4,7 @@ import { describeChange } from '../../src/net/changes.js';
 import type { NamespaceSnapshot } from '../../src/net/model.js';
 import { planCleanup } from '../../src/plugin/cleanup.js';
 import { inspect, isProblem } from '../../src/plugin/inspect.js';
-import { tapAlias, type Attachment } from '../../src/plugin/marks.js';
+import { stagingTapName, tapAlias, type Attachment } from '../../src/plugin/marks.js';
 import { planDel } from '../../src/plugin/plan-del.js';
 import {
   attachment,
@@ -85,6 +85,20 @@ describe('cleanup', () => {
     expect(plan(empty)).toEqual(['deleted ingress qdisc on eth0', 'deleted ingress qdisc on net1']);
     expect(plan(empty, { ifname: 'net1' })).toEqual(['deleted ingress qdisc on net1']);
     expect(plan(empty, { tap: 'tap0_urunc' })).toEqual([]);
+  });
+
+  it('removes a half-made tap (alias-less, under a staging name) without a scope only', () => {
+    const staged = stagingTapName(second);
+    const state = snapshot([podIf(), tap({ name: staged, alias: undefined })]);
+    expect(planCleanup(state, {})).toEqual([{ op: 'delete-link', name: staged }]);
+    expect(planCleanup(state, { ifname: 'eth0' })).toEqual([]);
+    // A name of that shape with an alias, or not a tap, is not one.
+    const lookalikes = snapshot([
+      podIf(),
+      tap({ name: staged, alias: 'someone' }),
+      tap({ name: 'utap-0123456789', alias: undefined, tun: undefined }),
+    ]);
+    expect(planCleanup(lookalikes, {})).toEqual([]);
   });
 
   it('plans nothing once clean (safe to run twice), and never takes a foreign tap or qdisc', () => {
