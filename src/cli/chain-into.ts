@@ -1,11 +1,11 @@
 // `urunc-tap install --chain-into NAME`: append urunc-tap to an existing conflist in place, with a backup.
-import { copyFileSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, constants, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { CommandError, failure } from './command-error.js';
 import {
   chainedConflist,
-  CONF_EXTENSIONS,
+  confFiles,
   loadConflist,
   renderConflist,
   uruncTapEntries,
@@ -40,12 +40,8 @@ export function findChainTarget(
   name: string,
   entry: Record<string, unknown>,
 ): ChainTarget {
-  let files: string[];
-  try {
-    files = readdirSync(confDir).filter((file) => CONF_EXTENSIONS.includes(extname(file)));
-  } catch (error) {
-    throw failure(error, `cannot read --conf-dir ${confDir}`);
-  }
+  // The files a runtime would load from the conf dir, as it sees them (libcni's ConfFiles).
+  const files = confFiles(confDir).map((path) => basename(path));
   const matches = files.filter((file) => {
     if (file === name || basename(file, extname(file)) === name) return true;
     try {

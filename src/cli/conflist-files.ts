@@ -6,7 +6,7 @@ import { POD_ANNOTATIONS_CAPABILITY } from '../plugin/pod-selection.js';
 import { CommandError, failure } from './command-error.js';
 
 /** The extensions containerd's CRI plugin loads from a conf dir (go-cni: .conf, .conflist, .json). */
-export const CONF_EXTENSIONS = ['.conf', '.conflist', '.json'];
+const CONF_EXTENSIONS = ['.conf', '.conflist', '.json'];
 
 /** A network configuration list: what every conf file becomes once loaded. */
 export interface Conflist {

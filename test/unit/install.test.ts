@@ -297,6 +297,16 @@ describe('--chain-into', () => {
     }
   });
 
+  it('looks only at the files a runtime loads: a directory of that name is none of them', () => {
+    // Before, a directory "podnet.conflist" matched by name and failed reading it (EISDIR).
+    const dir = confDir({ '10-ptp.conflist': ptp });
+    mkdirSync(join(dir, 'podnet.conflist'));
+    expect(findChainTarget(dir, 'podnet', annotated).file).toBe(join(dir, '10-ptp.conflist'));
+    expect(() => findChainTarget(join(dir, 'missing'), 'podnet', annotated)).toThrow(
+      `cannot read the conf dir ${join(dir, 'missing')}`,
+    );
+  });
+
   it('appends the entry, keeps a backup libcni will not load, keeps the mode', () => {
     const dir = confDir({ '10-ptp.conflist': ptp });
     const file = join(dir, '10-ptp.conflist');
