@@ -21,9 +21,16 @@ const ERRNO_WORDS: Record<string, string> = {
   ETXTBSY: 'text file busy',
 };
 
+/** A system error's reason in words, with its code: "permission denied (EACCES)". */
+export function errnoReason(error: NodeJS.ErrnoException): string {
+  return error.code
+    ? `${ERRNO_WORDS[error.code] ?? error.code.toLowerCase()} (${error.code})`
+    : error.message;
+}
+
 /** A file-system error as one operator-facing line: what failed, and the system's reason. */
 export function failure(error: unknown, doing: string): CommandError {
-  const e = error as NodeJS.ErrnoException;
-  const reason = e.code ? `${ERRNO_WORDS[e.code] ?? e.code.toLowerCase()} (${e.code})` : e.message;
-  return new CommandError(`${doing}: ${reason}`, { cause: error });
+  return new CommandError(`${doing}: ${errnoReason(error as NodeJS.ErrnoException)}`, {
+    cause: error,
+  });
 }

@@ -1,4 +1,5 @@
 // Any error of an operator command as the one line an operator reads: what failed, what to do.
+import { errnoReason } from './command-error.js';
 
 /** JavaScript's own error classes: thrown by a bug in urunc-tap, never by a host problem. */
 const BUG_CLASSES = new Set([
@@ -32,7 +33,7 @@ export function operatorMessage(error: unknown, command: string, version: string
   const errno = error as NodeJS.ErrnoException;
   if (errno.code && errno.syscall) {
     const where = errno.path ? ` ${errno.path}` : '';
-    return `${command} failed: ${errno.syscall}${where}: ${errno.code} (${oneLine(error.message)})`;
+    return `${command} failed: ${errno.syscall}${where}: ${errnoReason(errno)}`;
   }
   return oneLine(error.message);
 }

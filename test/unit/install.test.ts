@@ -482,7 +482,7 @@ describe('operator messages', () => {
       path: '/x',
     });
     expect(operatorMessage(errno, 'doctor', '1.0')).toBe(
-      "doctor failed: open /x: EACCES (EACCES: permission denied, open '/x')",
+      'doctor failed: open /x: permission denied (EACCES)',
     );
     expect(operatorMessage(new TypeError('x is undefined'), 'inspect', '1.0')).toBe(
       'internal error in inspect: x is undefined (a bug in urunc-tap 1.0: please report it with the command line; URUNC_TAP_DEBUG=1 shows where it happened)',
