@@ -115,18 +115,30 @@ export interface Libc {
 }
 
 let loaded: Libc | undefined;
+let provided: typeof import('bun:ffi') | undefined;
 
 /**
- * libc, bound on first use. `bun:ffi` is required at run time rather than imported, so that
- * every module of this backend can be imported (and its pure parts tested) under Node, and
- * bundlers never need to resolve a `bun:` specifier; under Node this throws an error saying
- * the backend needs Bun (LibcUnavailable). Binding costs ~0.3 ms (Bun compiles one trampoline per symbol: ~6 µs each).
+ * Hands this module `bun:ffi`, imported statically where only Bun runs (platform-native.ts):
+ * measured in the compiled executable, that import costs ~0.3 ms, where requiring the module
+ * at first use (createRequire, then require) costs ~1 ms. Other Bun programs (the netlink test
+ * driver, the benchmark) get it required at first use.
+ */
+export function provideBunFfi(ffi: typeof import('bun:ffi')): void {
+  provided = ffi;
+}
+
+/**
+ * libc, bound on first use. Without provideBunFfi, `bun:ffi` is required at run time rather
+ * than imported, so that every module of this backend can be imported (and its pure parts
+ * tested) under Node, and bundlers never need to resolve a `bun:` specifier; under Node this
+ * throws an error saying the backend needs Bun (LibcUnavailable). Binding costs ~0.3 ms (Bun
+ * compiles one trampoline per symbol: ~6 µs each).
  */
 export function libc(): Libc {
   if (loaded) return loaded;
   let ffi: typeof import('bun:ffi');
   try {
-    ffi = createRequire(import.meta.url)('bun:ffi') as typeof import('bun:ffi');
+    ffi = provided ?? (createRequire(import.meta.url)('bun:ffi') as typeof import('bun:ffi'));
   } catch (error) {
     throw new LibcUnavailable(
       `the netlink backend needs Bun's FFI (bun:ffi): ${(error as Error).message}`,
