@@ -1,14 +1,13 @@
 // The executable's platform: rtnetlink and the tun ioctls in-process, the lock bound through
 // libc. One module, imported once by main-native.ts, so that a verb loads it in one go.
-import * as bunFfi from 'bun:ffi';
 import { abstractLockBinder } from './net/netlink/abstract-socket.js';
 import { createNetlinkBackend } from './net/netlink/backend.js';
-import { provideBunFfi } from './net/netlink/libc.js';
+import { preloadLibc } from './net/netlink/libc.js';
 import { namespaceStatus } from './net/netlink/namespace.js';
 import type { Platform } from './plugin/platform.js';
 
-// Only Bun runs this module, so bun:ffi can be imported here, the cheap way (see provideBunFfi).
-provideBunFfi(bunFfi);
+// Every verb that loads this module calls libc soon after: bun:ffi the cheap way (preloadLibc).
+await preloadLibc();
 
 export { createPlugin } from './plugin/plugin.js';
 

@@ -118,17 +118,17 @@ let loaded: Libc | undefined;
 let provided: typeof import('bun:ffi') | undefined;
 
 /**
- * Hands this module `bun:ffi`, imported statically where only Bun runs (platform-native.ts):
- * measured in the compiled executable, that import costs ~0.3 ms, where requiring the module
- * at first use (createRequire, then require) costs ~1 ms. Other Bun programs (the netlink test
- * driver, the benchmark) get it required at first use.
+ * Loads `bun:ffi` ahead of the first libc call, by a dynamic import: measured in the compiled
+ * executable, ~0.3 ms, where libc()'s own require at first use (createRequire, then require)
+ * costs ~1 ms. The executable's platform (platform-native.ts) awaits it; other Bun programs
+ * (the netlink test driver, the benchmark) get bun:ffi required at first use.
  */
-export function provideBunFfi(ffi: typeof import('bun:ffi')): void {
-  provided = ffi;
+export async function preloadLibc(): Promise<void> {
+  provided ??= await import('bun:ffi');
 }
 
 /**
- * libc, bound on first use. Without provideBunFfi, `bun:ffi` is required at run time rather
+ * libc, bound on first use. Unless preloadLibc ran, `bun:ffi` is required at run time rather
  * than imported, so that every module of this backend can be imported (and its pure parts
  * tested) under Node, and bundlers never need to resolve a `bun:` specifier; under Node this
  * throws an error saying the backend needs Bun (LibcUnavailable). Binding costs ~0.3 ms (Bun
