@@ -254,6 +254,25 @@ describe.skipIf(noNetns).concurrent('urunc-tap cleanup', () => {
     });
   });
 
+  test('takes a half-made tap (alias-less, under a staging name) only when unscoped, and no lookalike', async ({
+    pod: makePod,
+  }) => {
+    const pod = await makePod();
+    // What the Node.js entry's ADD leaves when killed between creating its tap and naming it;
+    // and a tap of that name shape that carries an alias, which is not one.
+    await ipn(pod.ns, 'tuntap', 'add', 'dev', 'utap-0123456789', 'mode', 'tap');
+    await ipn(pod.ns, 'tuntap', 'add', 'dev', 'utap-abcdefabcd', 'mode', 'tap');
+    await ipn(pod.ns, 'link', 'set', 'dev', 'utap-abcdefabcd', 'alias', 'someone');
+    const scoped = await urunc(['cleanup', '--netns', pod.netns, '--ifname', 'eth0']);
+    expect(scoped.exitCode, scoped.stderr).toBe(0);
+    expect(await link(pod.ns, 'utap-0123456789')).toBeDefined();
+    const out = await urunc(['cleanup', '--netns', pod.netns]);
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect(out.stdout).toContain('tap utap-0123456789');
+    expect(await link(pod.ns, 'utap-0123456789')).toBeUndefined();
+    expect(await link(pod.ns, 'utap-abcdefabcd')).toMatchObject({ alias: 'someone' });
+  });
+
   test('repairs the black hole left by a tap deleted by hand (the orphaned redirect)', async ({
     pod: makePod,
   }) => {
