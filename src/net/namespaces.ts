@@ -1,7 +1,7 @@
 // Finding the network namespaces of this host: the named ones and those of running processes.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { netnsStatus } from './netns.js';
+import { onNsfs } from './netns.js';
 
 /** Where `ip netns add` (and CNI runtimes) bind-mount named namespaces. */
 export const NAMED_NETNS_DIR = '/run/netns';
@@ -28,8 +28,9 @@ export function listNamespaces(
   };
   for (const name of entries(dirs.named).sort()) {
     const path = join(dirs.named, name);
-    // A plain file left behind after its namespace was unmounted is not a namespace.
-    if (safeStatus(path) === 'namespace') add(path);
+    // A plain file left behind after its namespace was unmounted is not a namespace; our own
+    // namespace is skipped by add (seen), so the nsfs check is the only one needed here.
+    if (isNamespaceFile(path)) add(path);
   }
   const pids = entries(dirs.proc)
     .filter((name) => /^\d+$/.test(name))
@@ -46,11 +47,12 @@ function entries(dir: string): string[] {
   }
 }
 
-function safeStatus(path: string): string {
+/** Whether `path` is a namespace file; false when it cannot be looked at. */
+function isNamespaceFile(path: string): boolean {
   try {
-    return netnsStatus(path);
+    return onNsfs(path);
   } catch {
-    return 'missing';
+    return false;
   }
 }
 

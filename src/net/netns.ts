@@ -16,7 +16,7 @@ export function netnsStatus(path: string): NetnsStatus {
   let stats;
   try {
     stats = statSync(path);
-    if (statfsSync(path).type !== NSFS_MAGIC) return 'not-a-namespace';
+    if (!onNsfs(path)) return 'not-a-namespace';
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
@@ -24,4 +24,9 @@ export function netnsStatus(path: string): NetnsStatus {
   }
   const own = statSync('/proc/self/ns/net');
   return stats.ino === own.ino && stats.dev === own.dev ? 'own' : 'namespace';
+}
+
+/** Whether `path` is on nsfs, the filesystem of namespace files; throws as statfs(2) does. */
+export function onNsfs(path: string): boolean {
+  return statfsSync(path).type === NSFS_MAGIC;
 }
