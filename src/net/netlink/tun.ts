@@ -1,5 +1,6 @@
 // The tun/tap character device (linux/if_tun.h): a new tap attached to an fd of /dev/net/tun,
 // its owner and group, and the persist flag that lets it outlive the fd.
+import { TUN_DEVICE } from '../host.js';
 import { libc } from './libc.js';
 import { utf8, LITTLE_ENDIAN } from './wire.js';
 
@@ -64,7 +65,7 @@ export function tapFlags(spec: Pick<TapSpec, 'vnetHdr' | 'multiQueue'>): number 
  * namespace the later ioctls run in.
  */
 export function openTun(): number {
-  return libc().open('/dev/net/tun', O_RDWR | O_CLOEXEC);
+  return libc().open(TUN_DEVICE, O_RDWR | O_CLOEXEC);
 }
 
 /**
