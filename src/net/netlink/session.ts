@@ -37,7 +37,7 @@ export function withSocket<T>(
 }
 
 /** Runs a call that gets us into a namespace; its SysError becomes a NetError of `operation`. */
-export function enter<T>(operation: string, netns: string, call: () => T): T {
+function enter<T>(operation: string, netns: string, call: () => T): T {
   try {
     return call();
   } catch (error) {

@@ -134,12 +134,6 @@ export class Encoder {
     this.view.setInt32(at, value, LITTLE_ENDIAN);
     return this;
   }
-  /** A u16 in network byte order (ethernet protocols). */
-  be16(value: number): this {
-    const at = this.reserve(2);
-    this.view.setUint16(at, value, false);
-    return this;
-  }
   raw(data: Uint8Array): this {
     const at = this.reserve(data.length);
     this.bytes.set(data, at);
@@ -288,9 +282,7 @@ export function attributeMap(
 /** Little views of attribute payloads. */
 export const decode = {
   u8: (data: Uint8Array): number => data[0] ?? 0,
-  u16: (data: Uint8Array): number => viewOf(data).getUint16(0, LITTLE_ENDIAN),
   u32: (data: Uint8Array): number => viewOf(data).getUint32(0, LITTLE_ENDIAN),
-  i32: (data: Uint8Array): number => viewOf(data).getInt32(0, LITTLE_ENDIAN),
   /** A string attribute, up to its NUL. */
   string: (data: Uint8Array): string => {
     const end = data.indexOf(0);
