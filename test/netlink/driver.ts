@@ -98,18 +98,9 @@ try {
         afterStep: (step) => {
           if (step !== stopAt) return;
           // The probe's namespace: the one our fds hold that is not the one we are in.
-          const home = readlinkSync('/proc/thread-self/ns/net');
-          const held = readdirSync('/proc/self/fd').flatMap((fd) => {
-            try {
-              return [readlinkSync(`/proc/self/fd/${fd}`)];
-            } catch {
-              return []; // the fd readdir itself used
-            }
-          });
-          const probe = [
-            ...new Set(held.filter((link) => link.startsWith('net:[') && link !== home)),
-          ];
-          print({ stopped: step, home, probe });
+          const here = home();
+          const probe = namespaceLinks().filter((link) => link !== here);
+          print({ stopped: step, home: here, probe });
           block();
         },
       });
