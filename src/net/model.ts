@@ -48,7 +48,7 @@ export interface IngressHook {
 /** One classifier rule on a device's ingress (a `tc filter`, not a priority's header). */
 export interface TcFilter {
   pref: number;
-  /** As iproute2 names it: "all", "ip", "ipv6", ... ("0xNNNN" when it has no name). */
+  /** As iproute2 names it: "all", "ip", "ipv6", ... ("[4660]", the number, when it has no name). */
   protocol: string;
   /** Classifier kind (TCA_KIND): "u32", "matchall", "bpf", ... */
   kind: string;
