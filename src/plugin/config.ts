@@ -20,7 +20,7 @@ export interface PluginConfig {
   timeoutMs: number;
   /** When set, ADD wires only pods whose annotation of this name is "true". */
   podAnnotation: string | undefined;
-  /** Also put tc-redirect-tap's VM interface in the ADD result (vm-interface.ts). */
+  /** Also put tc-redirect-tap's VM interface in the ADD result (result.ts). */
   tcRedirectTapResult: boolean;
   prevResult: CniResult | undefined;
 }
