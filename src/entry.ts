@@ -72,8 +72,9 @@ async function runCni({ stdio, load }: Entry): Promise<number> {
     .map((event) => `${prefix} ${event.message}\n`);
   const ms = Math.round(performance.now() - started);
   // The log file (config `logFile`) is best effort: a failure to write it is only reported.
-  const logProblem = logSettings(outcome.config)
-    ? (await import('./cni/verb-log.js')).writeVerbLog(outcome, events, ms)
+  const settings = logSettings(outcome.config);
+  const logProblem = settings
+    ? (await import('./cni/verb-log.js')).writeVerbLog(outcome, events, ms, settings)
     : undefined;
   if (logProblem) lines.push(`${prefix} ${logProblem}\n`);
   if (outcome.error) {

@@ -15,14 +15,15 @@ import {
  * Appends the verb's events to the configured `logFile`, if any, each with the verb, network,
  * container ID, namespace and interface, then a closing line: `ok` or `failed` (with the CNI
  * code and message), the duration, and what was created and removed. Returns a sentence for
- * stderr when the file could not be written; the verb's outcome never depends on it.
+ * stderr when the file could not be written; the verb's outcome never depends on it. The
+ * caller passes `settings` when it already read them (entry.ts, to decide to load this module).
  */
 export function writeVerbLog(
   outcome: DispatchOutcome,
   events: LogEvent[],
   durationMs: number,
+  settings = logSettings(outcome.config),
 ): string | undefined {
-  const settings = logSettings(outcome.config);
   if (!settings) return undefined;
   const { env, error } = outcome;
   const context = {

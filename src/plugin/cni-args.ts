@@ -3,7 +3,7 @@
 import { envError } from '../cni/errors.js';
 import { printable } from '../cni/env.js';
 import { interfaceNameProblem } from '../cni/names.js';
-import { validatePluginConfig } from '../generated/validators.js';
+import { keySchemaError } from './config.js';
 
 /** tc-redirect-tap's CNI_ARGS and the config keys they set (they win over the config). */
 export const TAP_ARGS = {
@@ -68,13 +68,11 @@ function readIgnoreUnknown(value: string | undefined): boolean {
 
 /** What the config schema says about `value` as config key `key`; undefined when valid. */
 function schemaProblem(key: string, value: unknown): string | undefined {
-  if (validatePluginConfig({ cniVersion: '1.0.0', name: 'n', type: 't', [key]: value })) {
-    return undefined;
-  }
-  const error = validatePluginConfig.errors?.[0];
-  return error?.keyword === 'type' && typeof value === 'string'
+  const error = keySchemaError(key, value);
+  if (!error) return undefined;
+  return error.keyword === 'type' && typeof value === 'string'
     ? 'must be a decimal integer'
-    : (error?.message ?? 'is invalid');
+    : (error.message ?? 'is invalid');
 }
 
 function invalidArg(key: string, problem: string) {

@@ -20,7 +20,7 @@ export interface PluginConfig {
   timeoutMs: number;
   /** When set, ADD wires only pods whose annotation of this name is "true". */
   podAnnotation: string | undefined;
-  /** Also put tc-redirect-tap's VM interface in the ADD result (vm-interface.ts). */
+  /** Also put tc-redirect-tap's VM interface in the ADD result (result.ts). */
   tcRedirectTapResult: boolean;
   prevResult: CniResult | undefined;
 }
@@ -101,12 +101,27 @@ export function deleteIdentity(raw: Record<string, unknown>): {
   }
   const problem = networkNameProblem(name);
   if (problem) throw configError('name', `has invalid value ${JSON.stringify(name)}: ${problem}`);
-  const usable =
-    typeof timeoutMs === 'number' &&
-    Number.isInteger(timeoutMs) &&
-    timeoutMs >= 100 &&
-    timeoutMs <= 600_000;
-  return { network: name, timeoutMs: usable ? timeoutMs : DEFAULT_TIMEOUT_MS };
+  const usable = timeoutMs !== undefined && !keySchemaError('timeoutMs', timeoutMs);
+  return { network: name, timeoutMs: usable ? (timeoutMs as number) : DEFAULT_TIMEOUT_MS };
+}
+
+/**
+ * The schema's first error for `value` as config key `key`, checked alone in a minimal config;
+ * undefined when the schema accepts it. For values read without parseConfig: CNI_ARGS, and
+ * DEL's timeout.
+ */
+export function keySchemaError(key: string, value: unknown): SchemaError | undefined {
+  if (validatePluginConfig({ cniVersion: '1.0.0', name: 'n', type: 't', [key]: value })) {
+    return undefined;
+  }
+  return (
+    validatePluginConfig.errors?.[0] ?? {
+      instancePath: `/${key}`,
+      keyword: 'invalid',
+      params: {},
+      message: 'is invalid',
+    }
+  );
 }
 
 /** `ips[].interface` is an index into `interfaces` (CNI spec, "ips"). */

@@ -3,7 +3,7 @@ import type { NetBackend } from '../net/backend.js';
 import type { NetnsStatus } from '../net/netns.js';
 import { withAttachmentLock } from './attachment-lock.js';
 import { apply, converge, netError, read, retryLogger } from './converge.js';
-import { findTaps } from './host-search.js';
+import { findTaps, searchedNamespaces } from './host-search.js';
 import { holdsAttachment, isAttachmentTap, type AttachmentId } from './marks.js';
 import { planDel } from './plan-del.js';
 import type { Log, Platform } from './platform.js';
@@ -37,11 +37,8 @@ export async function deleteAttachment(
       if (held || !netns.startsWith('/proc/')) return;
     }
     const why = status === 'namespace' ? 'holds nothing of this attachment' : NETNS_STATUS[status];
-    const found = await findTaps(
-      backend,
-      (link) => isAttachmentTap(id, link),
-      platform.namespaces?.(),
-    );
+    const namespaces = await searchedNamespaces(platform);
+    const found = await findTaps(backend, (link) => isAttachmentTap(id, link), namespaces);
     log(
       `CNI_NETNS ${netns} ${why}: searched the host's namespaces for this attachment's tap, found it in ${found.length}`,
     );

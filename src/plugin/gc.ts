@@ -4,8 +4,7 @@ import { CniError, toCniError } from '../cni/errors.js';
 import type { GcRequest } from '../cni/plugin-api.js';
 import { parseConfig } from './config.js';
 import { deleteAttachment } from './delete.js';
-import { listNamespaces } from '../net/namespaces.js';
-import { findTaps } from './host-search.js';
+import { findTaps, searchedNamespaces } from './host-search.js';
 import { isUruncTap, parseTapAlias, tapAlias } from './marks.js';
 import type { Log, Platform } from './platform.js';
 
@@ -38,7 +37,7 @@ export async function collectGarbage(
   const isValid = (ifname: string, containerId: string) =>
     valid.some((entry) => entry.ifname === ifname && entry.containerId === containerId);
   const backend = platform.backend({ timeoutMs: Math.max(config.timeoutMs, SCAN_TIMEOUT_MS) });
-  const namespaces = platform.namespaces?.() ?? listNamespaces();
+  const namespaces = await searchedNamespaces(platform);
   const found = await findTaps(backend, isUruncTap, namespaces);
   const failures: CniError[] = [];
   let stale = 0;

@@ -2,6 +2,7 @@
 // namespace path no longer leads to its namespace, and for `urunc-tap inspect --all`.
 import type { NetBackend } from '../net/backend.js';
 import type { Link } from '../net/model.js';
+import type { Platform } from './platform.js';
 
 /** A namespace and the taps in it that matched. */
 export interface FoundTaps {
@@ -10,18 +11,26 @@ export interface FoundTaps {
 }
 
 /**
- * Reads the links of every namespace of the host but the plugin's own (the named ones and those
- * of running processes, each once: a namespace may outlive the process whose path named it,
- * pinned by a VMM) and returns those holding a link `match` accepts. Namespaces that vanish
- * while we look are skipped: pods come and go.
+ * The namespaces a host-wide search reads: the platform's list when it has one, else every
+ * namespace of the host but the plugin's own (the named ones and those of running processes,
+ * each once: a namespace may outlive the process whose path named it, pinned by a VMM).
+ */
+export async function searchedNamespaces(platform?: Pick<Platform, 'namespaces'>) {
+  // Loaded here: only a search needs to list the host's namespaces (node:fs).
+  return platform?.namespaces?.() ?? (await import('../net/namespaces.js')).listNamespaces();
+}
+
+/**
+ * Reads the links of `given` namespaces (default: searchedNamespaces) and returns those
+ * holding a link `match` accepts. Namespaces that vanish while we look are skipped: pods come
+ * and go.
  */
 export async function findTaps(
   backend: NetBackend,
   match: (link: Link) => boolean,
   given?: string[],
 ): Promise<FoundTaps[]> {
-  // Loaded here: only a search needs to list the host's namespaces (node:fs).
-  const namespaces = given ?? (await import('../net/namespaces.js')).listNamespaces();
+  const namespaces = given ?? (await searchedNamespaces());
   const links = await backend.readLinks(namespaces);
   const found: FoundTaps[] = [];
   for (const netns of namespaces) {

@@ -18,7 +18,7 @@ import { checkProblems } from './plan-check.js';
 import { planRollback } from './plan-del.js';
 import type { Log, Platform } from './platform.js';
 import { selectPod } from './pod-selection.js';
-import { addResult, withVmInterface } from './result.js';
+import { addResult } from './result.js';
 
 /** The urunc-tap plugin on `platform`. STATUS and GC are loaded only when called. */
 export function createPlugin(platform: Platform, log: Log): CniPlugin {
@@ -67,9 +67,8 @@ async function add(platform: Platform, log: Log, request: VerbRequest): Promise<
     const created = changes.some((change) => change.op === 'create-tap');
     const mac = created ? tapMac(attachment) : linkNamed(state, attachment.tapName)!.mac;
     const mtu = config.mtu ?? podIf.mtu;
-    const result = addResult(config.prevResult, request.version, attachment, { mac, mtu });
-    if (!config.tcRedirectTapResult) return result;
-    return withVmInterface(result, request.version, attachment, podIf.mac);
+    const vmMac = config.tcRedirectTapResult ? podIf.mac : undefined;
+    return addResult(config.prevResult, request.version, attachment, { mac, mtu }, vmMac);
   });
 }
 

@@ -1,22 +1,26 @@
 // The result of ADD: the previous result, unchanged, plus our tap (and, for firecracker-go-sdk
 // users who ask for it, tc-redirect-tap's VM interface).
-import { convertResult, type CniResult, type ResultIp } from '../cni/result.js';
+import { convertResult, type CniResult, type ResultBody, type ResultIp } from '../cni/result.js';
 import type { CniVersion } from '../cni/versions.js';
 import type { Attachment } from './marks.js';
 
 /**
  * `prevResult` in the config's version with the tap appended to `interfaces` (`sandbox` is the
- * namespace path; `mtu` survives the conversion only from 1.1.0 on).
+ * namespace path; `mtu` survives the conversion only from 1.1.0 on), and tc-redirect-tap's VM
+ * interface after it when `podMac` is given (config `tcRedirectTapResult`). Converted once, at
+ * the end.
  */
 export function addResult(
   prevResult: CniResult | undefined,
   version: CniVersion,
   attachment: Attachment,
   tap: { mac: string; mtu: number },
+  podMac?: string,
 ): CniResult {
   const entry = { name: attachment.tapName, mac: tap.mac, mtu: tap.mtu, sandbox: attachment.netns };
+  const body = { ...prevResult, interfaces: [...(prevResult?.interfaces ?? []), entry] };
   return convertResult(
-    { ...prevResult, interfaces: [...(prevResult?.interfaces ?? []), entry] },
+    podMac === undefined ? body : withVmInterface(body, attachment, podMac),
     version,
   );
 }
@@ -26,14 +30,13 @@ export function addResult(
  * which firecracker-go-sdk's vmconf reads to configure the guest: named like the tap, with the
  * pod interface's MAC (the guest takes over the pod's L2 identity: the redirects move frames
  * unchanged) and the container ID as its sandbox; and a copy of each of the pod interface's
- * IPs (address and gateway) pointing at it. Output stays in the config's version.
+ * IPs (address and gateway) pointing at it. Not converted: addResult converts the whole.
  */
 export function withVmInterface(
-  result: CniResult,
-  version: CniVersion,
+  result: ResultBody,
   attachment: Attachment,
   podMac: string,
-): CniResult {
+): ResultBody {
   const interfaces = [...(result.interfaces ?? [])];
   const podIndex = interfaces.findIndex(
     (entry) => entry.name === attachment.ifname && Boolean(entry.sandbox),
@@ -47,5 +50,5 @@ export function withVmInterface(
     interface: vmIndex,
   }));
   const ips = result.ips || vmIps.length > 0 ? { ips: [...(result.ips ?? []), ...vmIps] } : {};
-  return convertResult({ ...result, interfaces, ...ips }, version);
+  return { ...result, interfaces, ...ips };
 }

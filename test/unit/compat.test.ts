@@ -1,6 +1,7 @@
 // tc-redirect-tap compatibility: its CNI_ARGS, IgnoreUnknown, and its result shape.
 import { describe, expect, it } from 'vitest';
 import { CniError } from '../../src/cni/errors.js';
+import { convertResult } from '../../src/cni/result.js';
 import { configWithCniArgs } from '../../src/plugin/cni-args.js';
 import { parseConfig } from '../../src/plugin/config.js';
 import { withVmInterface } from '../../src/plugin/result.js';
@@ -108,7 +109,7 @@ describe('tcRedirectTapResult', () => {
   };
 
   it('adds the VM interface with the pod MAC and sandbox = container ID, and the pod IPs on it', () => {
-    const result = withVmInterface(prev, '1.0.0', attachment, 'aa:00:00:00:00:02');
+    const result = convertResult(withVmInterface(prev, attachment, 'aa:00:00:00:00:02'), '1.0.0');
     expect(result.interfaces).toEqual([
       ...prev.interfaces,
       { name: 'tap0_urunc', mac: 'aa:00:00:00:00:02', sandbox: 'ctr1' },
@@ -127,21 +128,21 @@ describe('tcRedirectTapResult', () => {
   });
 
   it('speaks 0.x: every ip gets its version', () => {
-    const result = withVmInterface(
-      { ...prev, cniVersion: '0.4.0' },
+    const result = convertResult(
+      withVmInterface({ ...prev, cniVersion: '0.4.0' }, attachment, 'aa:00:00:00:00:02'),
       '0.4.0',
-      attachment,
-      'aa:00:00:00:00:02',
     );
     expect(result.ips!.map((ip) => ip.version)).toEqual(['4', '4']);
   });
 
   it('without a prevResult, adds only the interface (no ips key)', () => {
-    const result = withVmInterface(
-      { cniVersion: '1.0.0', interfaces: [prev.interfaces[2]!] },
+    const result = convertResult(
+      withVmInterface(
+        { cniVersion: '1.0.0', interfaces: [prev.interfaces[2]!] },
+        attachment,
+        'aa:00:00:00:00:02',
+      ),
       '1.0.0',
-      attachment,
-      'aa:00:00:00:00:02',
     );
     expect(result).toEqual({
       cniVersion: '1.0.0',
@@ -158,7 +159,7 @@ describe('tcRedirectTapResult', () => {
  * interface whose sandbox is the container ID, the one tap of the same name elsewhere (its
  * sandbox is the netns), and exactly one IP on the VM interface.
  */
-function vmconf(result: ReturnType<typeof withVmInterface>, containerId: string) {
+function vmconf(result: ReturnType<typeof convertResult>, containerId: string) {
   const interfaces = result.interfaces ?? [];
   const vm = interfaces.filter((entry) => entry.sandbox === containerId);
   expect(vm).toHaveLength(1);

@@ -2,7 +2,6 @@
 // one well-formed JSON document and exit 0/1; it never throws and never reports a bug (999).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dispatch } from '../../src/cni/dispatch.js';
 import type { CniPlugin } from '../../src/cni/plugin-api.js';
 import { deleteIdentity, parseConfig } from '../../src/plugin/config.js';
 import {
@@ -10,6 +9,7 @@ import {
   containerIdArbitrary,
   ifnameArbitrary,
 } from '../helpers/config-arbitrary.js';
+import { runDispatch } from './dispatch-run.js';
 
 /** Validates like the real plugin (DEL reads only the identity), touching no namespace. */
 const validating: CniPlugin = {
@@ -21,18 +21,8 @@ const validating: CniPlugin = {
   check: async (request) => void parseConfig(request.config),
 };
 
-async function run(env: Record<string, string | undefined>, stdin: string) {
-  let stdout = '';
-  const outcome = await dispatch(
-    {
-      getenv: (name) => env[name],
-      readStdin: async () => Buffer.from(stdin),
-      writeStdout: (text) => void (stdout += text),
-    },
-    validating,
-  );
-  return { outcome, stdout };
-}
+const run = (env: Record<string, string | undefined>, stdin: string) =>
+  runDispatch(env, stdin, validating);
 
 function wellFormed(exitCode: number, stdout: string, command: string): void {
   expect([0, 1]).toContain(exitCode);
@@ -62,8 +52,8 @@ describe('dispatch properties', () => {
             CNI_IFNAME: ifname,
             CNI_PATH: '/opt/cni/bin',
           };
-          const { outcome, stdout } = await run(env, JSON.stringify(config));
-          wellFormed(outcome.exitCode, stdout, command);
+          const { exitCode, stdout } = await run(env, JSON.stringify(config));
+          wellFormed(exitCode, stdout, command);
         },
       ),
       { numRuns: 2000 },
@@ -84,8 +74,8 @@ describe('dispatch properties', () => {
             CNI_IFNAME: 'eth0',
             ...(args === null ? {} : { CNI_ARGS: args }),
           };
-          const { outcome, stdout } = await run(env, JSON.stringify({ ...config, name }));
-          expect({ exitCode: outcome.exitCode, stdout }).toEqual({ exitCode: 0, stdout: '' });
+          const { exitCode, stdout } = await run(env, JSON.stringify({ ...config, name }));
+          expect({ exitCode, stdout }).toEqual({ exitCode: 0, stdout: '' });
         },
       ),
       { numRuns: 1000 },
@@ -108,8 +98,8 @@ describe('dispatch properties', () => {
             CNI_IFNAME: 'eth0',
             CNI_PATH: '/p',
           };
-          const { outcome, stdout } = await run(env, stdin);
-          wellFormed(outcome.exitCode, stdout, 'ADD');
+          const { exitCode, stdout } = await run(env, stdin);
+          wellFormed(exitCode, stdout, 'ADD');
         },
       ),
       { numRuns: 2000 },

@@ -1,9 +1,10 @@
 // The protocol layer with injected I/O: env, stdin, versions, output and errors, the lenient
 // DEL, and the plugin loader (VERSION loads nothing).
 import { describe, expect, it } from 'vitest';
-import { dispatch, type PluginSource } from '../../src/cni/dispatch.js';
+import type { PluginSource } from '../../src/cni/dispatch.js';
 import { CniError } from '../../src/cni/errors.js';
 import type { CniPlugin, VerbRequest } from '../../src/cni/plugin-api.js';
+import { runDispatch } from './dispatch-run.js';
 
 const ENV = {
   CNI_COMMAND: 'ADD',
@@ -26,22 +27,11 @@ function recorder(behaviour: Partial<CniPlugin> = {}) {
   return { plugin, calls };
 }
 
-async function run(
+const run = (
   env: Record<string, string | undefined>,
   stdin: string,
   source: PluginSource = recorder().plugin,
-) {
-  let stdout = '';
-  const outcome = await dispatch(
-    {
-      getenv: (name) => env[name],
-      readStdin: async () => Buffer.from(stdin),
-      writeStdout: (text) => void (stdout += text),
-    },
-    source,
-  );
-  return { ...outcome, stdout, json: stdout ? JSON.parse(stdout) : undefined };
-}
+) => runDispatch(env, stdin, source);
 
 const conf = (cniVersion: unknown = '1.0.0', extra: Record<string, unknown> = {}) =>
   JSON.stringify({ cniVersion, name: 'n', type: 'urunc-tap', ...extra });

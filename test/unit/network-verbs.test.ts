@@ -1,8 +1,8 @@
 // STATUS and GC in the protocol layer: no container needed, spec 1.1.0 only, the GC list.
 import { describe, expect, it } from 'vitest';
-import { dispatch } from '../../src/cni/dispatch.js';
 import { CniError } from '../../src/cni/errors.js';
 import type { CniPlugin, GcRequest, NetworkRequest } from '../../src/cni/plugin-api.js';
+import { runDispatch } from './dispatch-run.js';
 
 function recorder(overrides: Partial<CniPlugin> = {}) {
   const calls: Array<[string, NetworkRequest | GcRequest]> = [];
@@ -17,18 +17,8 @@ function recorder(overrides: Partial<CniPlugin> = {}) {
   return { plugin, calls };
 }
 
-async function run(env: Record<string, string>, config: unknown, plugin: CniPlugin) {
-  let stdout = '';
-  const outcome = await dispatch(
-    {
-      getenv: (name) => env[name],
-      readStdin: async () => Buffer.from(JSON.stringify(config)),
-      writeStdout: (text) => void (stdout += text),
-    },
-    plugin,
-  );
-  return { ...outcome, stdout, json: stdout ? JSON.parse(stdout) : undefined };
-}
+const run = (env: Record<string, string>, config: unknown, plugin: CniPlugin) =>
+  runDispatch(env, JSON.stringify(config), plugin);
 
 const conf = (extra: Record<string, unknown> = {}, cniVersion = '1.1.0') => ({
   cniVersion,

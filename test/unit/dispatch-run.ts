@@ -1,0 +1,21 @@
+// The protocol layer run on buffers, for its unit tests: the env as a record, stdin as text,
+// stdout captured.
+import { dispatch, type PluginSource } from '../../src/cni/dispatch.js';
+
+/** One dispatch: its outcome, what it printed, and that parsed (undefined when nothing). */
+export async function runDispatch(
+  env: Record<string, string | undefined>,
+  stdin: string,
+  source: PluginSource,
+) {
+  let stdout = '';
+  const outcome = await dispatch(
+    {
+      getenv: (name) => env[name],
+      readStdin: async () => Buffer.from(stdin),
+      writeStdout: (text) => void (stdout += text),
+    },
+    source,
+  );
+  return { ...outcome, stdout, json: stdout ? JSON.parse(stdout) : undefined };
+}
