@@ -15,7 +15,7 @@ import {
   syncDerived,
   type Derivation,
 } from './install-files.js';
-import type { InstallOptions } from './install-usage.js';
+import { DEFAULT_RESCAN_SECONDS, type InstallOptions } from './install-usage.js';
 import { watchChained, watchPrimary } from './install-watch.js';
 import { urunctapVersion } from './version.js';
 
@@ -69,7 +69,7 @@ export async function runInstall(options: InstallOptions): Promise<number> {
     const follow = {
       confDir: options.confDir!,
       entry,
-      intervalMs: (options.rescanInterval ?? 10) * 1000,
+      intervalMs: (options.rescanInterval ?? DEFAULT_RESCAN_SECONDS) * 1000,
       log,
     };
     await (options.chainInto !== undefined
