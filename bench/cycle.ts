@@ -78,7 +78,7 @@ export function cniEnv(
 }
 
 /** STATUS as containerd 2.x sends it: no attachment, so no container variables. */
-export function statusRequest(path: string): { env: Record<string, string>; stdin: string } {
+function statusRequest(path: string): { env: Record<string, string>; stdin: string } {
   return {
     env: { PATH: path, CNI_COMMAND: 'STATUS', CNI_PATH: '/opt/cni/bin' },
     stdin: networkConfig(undefined, STATUS_CNI_VERSION),
@@ -86,7 +86,7 @@ export function statusRequest(path: string): { env: Record<string, string>; stdi
 }
 
 /** A verb that failed: the benchmark stops, timings of failures mean nothing. */
-export class VerbFailed extends Error {}
+class VerbFailed extends Error {}
 
 function ok(what: string, measured: Measured): Measured {
   if (measured.exitCode !== 0 || measured.timedOut) {

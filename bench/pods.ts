@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 
 const PREFIX = 'ubench-';
+/** Where `ip netns add` mounts a named namespace. */
+const NETNS_DIR = '/run/netns';
 
 /** One pod: its namespace name (for `ip -n`) and path (CNI_NETNS). */
 export interface BenchPod {
@@ -31,22 +33,27 @@ export function createPod(): BenchPod {
     input: script.join('\n') + '\n',
     stdio: 'pipe',
   });
-  return { name, netns: `/run/netns/${name}` };
+  return { name, netns: `${NETNS_DIR}/${name}` };
 }
 
 /** Deletes a pod namespace (and everything in it); quiet when it is already gone. */
 export function destroyPod(pod: BenchPod): void {
+  deleteNamespace(pod.name);
+}
+
+/** `ip netns del NAME`, quiet when it is already gone; the name is no longer this run's. */
+function deleteNamespace(name: string): void {
   try {
-    execFileSync('ip', ['netns', 'del', pod.name], { stdio: 'pipe' });
+    execFileSync('ip', ['netns', 'del', name], { stdio: 'pipe' });
   } catch {
     // Already gone.
   }
-  live.delete(pod.name);
+  live.delete(name);
 }
 
 /** Deletes every pod this process still has: called on exit, whatever ended the run. */
 export function destroyAllPods(): void {
-  for (const name of [...live]) destroyPod({ name, netns: `/run/netns/${name}` });
+  for (const name of [...live]) deleteNamespace(name);
 }
 
 /** What a DEL left in a pod: devices the pod did not have (taps), ingress/clsact qdiscs. */
@@ -107,7 +114,7 @@ export function rootNamespaceTaps(): string[] {
 
 function listNetns(): string[] {
   try {
-    return readdirSync('/run/netns');
+    return readdirSync(NETNS_DIR);
   } catch {
     return [];
   }
@@ -118,7 +125,7 @@ export function sweepStalePods(): void {
   for (const name of listNetns()) {
     const pid = new RegExp(`^${PREFIX}(\\d+)-\\d+$`).exec(name)?.[1];
     if (pid === undefined || isAlive(Number(pid))) continue;
-    destroyPod({ name, netns: `/run/netns/${name}` });
+    deleteNamespace(name);
   }
 }
 

@@ -116,7 +116,7 @@ export function executableTargets(
 }
 
 /** Taps, qdiscs and namespaces a scale run left behind. */
-export const leftCount = (entry: ScaleEntry): number =>
+const leftCount = (entry: ScaleEntry): number =>
   entry.result.left.taps + entry.result.left.qdiscs + entry.result.namespacesLeft;
 
 /** Everything that makes the benchmark exit non-zero: failed verbs, anything left behind. */

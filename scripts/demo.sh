@@ -152,7 +152,8 @@ print(sum(a.get("stats", {}).get("overlimits", 0)
           for f in json.load(sys.stdin) for a in f.get("options", {}).get("actions", [])))'
 }
 
-pings() { ip netns exec "$NODE" ping -c 3 -i 0.2 -W 1 "$POD_IP"; }
+# The node pinging the pod's IP, the command shown first like every other (show).
+pings() { show ip netns exec "$NODE" ping -c 3 -i 0.2 -W 1 "$POD_IP"; }
 
 # Starts qemu the way urunc starts a VMM: inside the pod namespace, on the tap named by the ADD
 # result, with the pod interface's MAC and the pod's IP (test/vm/init reads urunc.ip/urunc.gw).
@@ -289,7 +290,6 @@ wait_for_guest "$WORK/serial-1.log"
 
 step "The guest answers ping from the node namespace, through veth -> eth0 -> mirred -> tap"
 show ip -n "$POD" -br addr show dev eth0
-printf '$ ip netns exec %s ping -c 3 -i 0.2 -W 1 %s\n' "$NODE" "$POD_IP"
 pings || die "the guest did not answer ping"
 ok "the guest answered ping through the tap"
 inspect_pod healthy
@@ -308,7 +308,6 @@ inspect_pod waiting-for-vmm
 
 step "While no VMM holds the tap, the pod's traffic is black-holed: ping fails"
 before=$(undelivered)
-printf '$ ip netns exec %s ping -c 3 -i 0.2 -W 1 %s\n' "$NODE" "$POD_IP"
 if pings; then die "ping was answered with no VMM on the tap"; fi
 ok "ping failed"
 show tc -n "$POD" -s filter show dev eth0 ingress
@@ -319,7 +318,6 @@ ok "eth0's redirect took the pings and could not deliver them to the tap: overli
 step "The runtime restarts the VMM: a new qemu on the same tap, no ADD, no tc change"
 start_guest "$WORK/serial-2.log"
 wait_for_guest "$WORK/serial-2.log"
-printf '$ ip netns exec %s ping -c 3 -i 0.2 -W 1 %s\n' "$NODE" "$POD_IP"
 pings || die "the restarted guest did not answer ping"
 ok "the restarted guest answered ping"
 same_wiring || die "the wiring changed across the restart"
@@ -346,7 +344,6 @@ ok "clean: nothing of urunc-tap's is left in the pod"
 
 step "The pod interface works again: eth0 gets the pod's IP back, as a runtime would, and answers"
 show ip -n "$POD" addr add "$POD_IP/$PREFIX" dev eth0
-printf '$ ip netns exec %s ping -c 3 -i 0.2 -W 1 %s\n' "$NODE" "$POD_IP"
 pings || die "the pod interface did not answer ping after DEL"
 ok "the pod interface answered ping"
 echo

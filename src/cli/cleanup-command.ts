@@ -18,18 +18,13 @@ export async function runCleanup(platform: Platform, options: CleanupOptions): P
   const netns = namespacePath(options.netns);
   const scope = { tap: options.tap, ifname: options.ifname };
   const backend = platform.backend({ timeoutMs: DEFAULT_TIMEOUT_MS });
-  const changes = (await cleanup(backend, netns, scope, options.dryRun)).map((change) => ({
-    op: change.op,
-    ...describeChange(change),
-  }));
+  // In the JSON's field order (stable fields): op, change, object, description.
+  const changes = (await cleanup(backend, netns, scope, options.dryRun)).map((change) => {
+    const { change: kind, object, text } = describeChange(change);
+    return { op: change.op, change: kind, object, description: text };
+  });
   if (options.json) {
-    const shown = changes.map(({ op, change, object, text }) => ({
-      op,
-      change,
-      object,
-      description: text,
-    }));
-    console.log(JSON.stringify({ netns, dryRun: options.dryRun, changes: shown }, null, 2));
+    console.log(JSON.stringify({ netns, dryRun: options.dryRun, changes }, null, 2));
   } else if (changes.length === 0) {
     console.log(`${netns}: nothing of urunc-tap's to remove`);
   } else {

@@ -5,7 +5,11 @@ import { SUPPORTED_VERSIONS } from '../cni/versions.js';
 import type { Platform } from '../plugin/platform.js';
 import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
 import { operatorMessage } from './operator-message.js';
-import { installUsageProblem, type InstallOptions } from './install-usage.js';
+import {
+  DEFAULT_RESCAN_SECONDS,
+  installUsageProblem,
+  type InstallOptions,
+} from './install-usage.js';
 import { urunctapVersion } from './version.js';
 
 const EPILOG = [
@@ -149,7 +153,7 @@ export async function runCli(argv: string[], platform: Platform): Promise<number
             })
             .option('rescan-interval', {
               type: 'number',
-              default: 10,
+              default: DEFAULT_RESCAN_SECONDS,
               describe:
                 'With --watch: seconds between re-scans, the fallback of the directory watch',
             })

@@ -15,7 +15,7 @@ import {
   syncDerived,
   type Derivation,
 } from './install-files.js';
-import type { InstallOptions } from './install-usage.js';
+import { DEFAULT_RESCAN_SECONDS, type InstallOptions } from './install-usage.js';
 import { watchChained, watchPrimary } from './install-watch.js';
 import { urunctapVersion } from './version.js';
 
@@ -61,7 +61,9 @@ export async function runInstall(options: InstallOptions): Promise<number> {
   if (options.watch) {
     const log = (line: string) => process.stderr.write(`urunc-tap install: ${line}\n`);
     // The executable goes first: a conflist naming urunc-tap before the plugin is in the bin
-    // dir would fail every ADD of the urunc handler ("failed to find plugin").
+    // dir would fail every ADD of the urunc handler ("failed to find plugin"). checkTargets'
+    // read only refused a bad setup before that copy; the first sync reads the conflist again,
+    // as an agent may have rewritten it meanwhile.
     const installed = installExecutable(options.cniBinDir);
     log(describeExecutable(installed, version));
     const removed = removeOldBundles(options.cniBinDir);
@@ -69,7 +71,7 @@ export async function runInstall(options: InstallOptions): Promise<number> {
     const follow = {
       confDir: options.confDir!,
       entry,
-      intervalMs: (options.rescanInterval ?? 10) * 1000,
+      intervalMs: (options.rescanInterval ?? DEFAULT_RESCAN_SECONDS) * 1000,
       log,
     };
     await (options.chainInto !== undefined

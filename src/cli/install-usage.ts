@@ -14,6 +14,9 @@ export interface InstallOptions {
   json?: boolean;
 }
 
+/** --rescan-interval's default, in seconds. */
+export const DEFAULT_RESCAN_SECONDS = 10;
+
 /** A Kubernetes annotation key: an optional DNS-subdomain prefix and "/", then a name. */
 const ANNOTATION_KEY =
   /^(?:(?=.{1,253}\/)[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(?=.{1,63}$)[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
