@@ -22,10 +22,10 @@ import {
   hostDirs,
   installerImage,
   installWithImage,
-  noPodman,
   startInstaller,
   stopInstaller,
 } from '../helpers/installer-image.js';
+import { noPodman } from '../helpers/installer-image-tier.js';
 import { waitFor } from '../helpers/wait.js';
 
 const EXECUTABLE = fileURLToPath(new URL('../../build/urunc-tap', import.meta.url));
