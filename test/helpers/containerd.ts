@@ -220,7 +220,7 @@ export class CriNode {
     }
     await mkdir(this.binDir, { recursive: true });
     // containerd adds its own loopback network: `loopback` must be in the bin dir.
-    for (const plugin of ['loopback', 'ptp', 'bridge', 'host-local']) {
+    for (const plugin of ['loopback', 'ptp', 'host-local']) {
       await symlink(join(REFERENCE_PLUGINS, plugin), join(this.binDir, plugin));
     }
     // The shipped executable, as a DaemonSet installs it on a node (installed.test.ts has the
