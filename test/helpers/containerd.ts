@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { CriClient, type PodSpec, type SandboxStatus } from './cri-client.js';
 import { buildPauseImage, PAUSE_IMAGE } from './cri-pause-image.js';
+import { answersPing } from './fake-guest.js';
 import { hostDirs, installWithImage } from './installer-image.js';
 import { REFERENCE_PLUGINS } from './libcni.js';
 import { links } from './observe.js';
@@ -460,13 +461,8 @@ export class CriNode {
   }
 
   /** Whether `ip` answers ping from the node namespace. */
-  async pingFromNode(ip: string): Promise<boolean> {
-    const result = await execa(
-      'ip',
-      ['netns', 'exec', this.nodeNs, 'ping', '-c', '3', '-i', '0.2', '-W', '1', '-q', ip],
-      { reject: false },
-    );
-    return result.exitCode === 0;
+  pingFromNode(ip: string): Promise<boolean> {
+    return answersPing(this.nodeNs, ip);
   }
 
   /**
