@@ -1,14 +1,7 @@
 // STATUS (CNI 1.1) on this host: ready, what it reports when something ADD needs is missing,
 // and that it creates nothing and starts no process (runtimes call it every few seconds).
 import { randomBytes } from 'node:crypto';
-import {
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
