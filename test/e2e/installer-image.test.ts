@@ -16,19 +16,18 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   hostDirs,
   installerImage,
   installWithImage,
-  noPodman,
   startInstaller,
   stopInstaller,
 } from '../helpers/installer-image.js';
+import { noPodman } from '../helpers/installer-image-tier.js';
+import { EXECUTABLE } from '../helpers/plugin.js';
 import { waitFor } from '../helpers/wait.js';
 
-const EXECUTABLE = fileURLToPath(new URL('../../build/urunc-tap', import.meta.url));
 const VERSION = JSON.parse(
   readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
 ).version;

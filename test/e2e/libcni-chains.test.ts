@@ -1,12 +1,7 @@
 // The example conflists of conf/, run by libcni (the library containerd, CRI-O and cnitool are
 // built on) with Debian's reference plugins, at every cniVersion that libcni 1.1.2 speaks.
 import { beforeAll, describe, expect } from 'vitest';
-import {
-  cachedResults,
-  leases,
-  linkNames as names,
-  persistentNodeLinks,
-} from '../helpers/chain-state.js';
+import { cachedResults, leases, persistentNodeLinks } from '../helpers/chain-state.js';
 import {
   EXAMPLE_FILES,
   isolate,
@@ -18,7 +13,7 @@ import {
 import { SLOW, test } from '../helpers/e2e-fixtures.js';
 import { answersPing, GUEST_MAC } from '../helpers/fake-guest.js';
 import { buildLibcniClient, libcni } from '../helpers/libcni.js';
-import { ingressQdiscs, link, redirectTargets } from '../helpers/observe.js';
+import { ingressQdiscs, link, linkNames as names, redirectTargets } from '../helpers/observe.js';
 import { sh } from '../helpers/sh.js';
 import { noNetns } from '../helpers/tier.js';
 

@@ -2,12 +2,7 @@
 // runtime's DEL reaches every plugin without a prevResult, and must still leave nothing behind.
 import { beforeAll, describe, expect } from 'vitest';
 import { join } from 'node:path';
-import {
-  cachedResults,
-  leases,
-  linkNames as names,
-  persistentNodeLinks,
-} from '../helpers/chain-state.js';
+import { cachedResults, leases, persistentNodeLinks } from '../helpers/chain-state.js';
 import {
   isolate,
   loadExample,
@@ -17,7 +12,7 @@ import {
 } from '../helpers/conflist.js';
 import { SLOW, test } from '../helpers/e2e-fixtures.js';
 import { buildLibcniClient, libcni } from '../helpers/libcni.js';
-import { ingressQdiscs, redirectTargets } from '../helpers/observe.js';
+import { ingressQdiscs, linkNames as names, redirectTargets } from '../helpers/observe.js';
 import type { Sandbox } from '../helpers/sandbox.js';
 import {
   FAILING_PLUGIN,

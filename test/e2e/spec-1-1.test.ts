@@ -12,7 +12,7 @@ import {
 import { SLOW, test } from '../helpers/e2e-fixtures.js';
 import { answersPing } from '../helpers/fake-guest.js';
 import { NODE_IP, POD_IP, podAnswersPing, type Pod } from '../helpers/netns.js';
-import { ingressQdiscs, link, links, redirectTargets } from '../helpers/observe.js';
+import { ingressQdiscs, link, linkNames, redirectTargets } from '../helpers/observe.js';
 import { cni } from '../helpers/plugin.js';
 import { sh } from '../helpers/sh.js';
 import { noNetns } from '../helpers/tier.js';
@@ -112,7 +112,7 @@ describe.skipIf(noNetns).concurrent.each(EXAMPLE_FILES)('conf/%s at cniVersion 1
       });
       expect(deleted.exitCode, deleted.stdout).toBe(0);
       expect(deleted.stdout).toBe('');
-      expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+      expect(await linkNames(pod.ns)).toEqual(['eth0', 'lo']);
       expect(await ingressQdiscs(pod.ns)).toEqual({});
       // eth0 carries the pod namespace's own traffic again: no black hole. The node still
       // remembers the guest's MAC for the pod's address (its kernel would re-resolve it only
@@ -126,7 +126,7 @@ describe.skipIf(noNetns).concurrent.each(EXAMPLE_FILES)('conf/%s at cniVersion 1
         netns: pod.netns,
       });
       expect(again.exitCode, again.stdout).toBe(0);
-      expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+      expect(await linkNames(pod.ns)).toEqual(['eth0', 'lo']);
     },
   );
 });
@@ -190,7 +190,7 @@ describe.skipIf(noNetns).concurrent.each(SELECTIONS)(
 
         const deleted = await cni({ command: 'DEL', config, netns: pod.netns });
         expect(deleted.exitCode, deleted.stdout).toBe(0);
-        expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+        expect(await linkNames(pod.ns)).toEqual(['eth0', 'lo']);
       },
     );
   },
@@ -252,7 +252,7 @@ describe.skipIf(noNetns).concurrent('1.1.0 verbs', () => {
       expect(gc.stdout).toBe('');
 
       // The stale attachment is gone as after its DEL; the listed one is untouched.
-      expect((await links(stale.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+      expect(await linkNames(stale.ns)).toEqual(['eth0', 'lo']);
       expect(await ingressQdiscs(stale.ns)).toEqual({});
       expect(await podAnswersPing(stale, 4)).toBe(true);
       expect(await redirectTargets(kept.ns, 'eth0')).toEqual(['tap0_urunc']);
@@ -265,7 +265,7 @@ describe.skipIf(noNetns).concurrent('1.1.0 verbs', () => {
         containerId: 'ctr-kept',
       });
       expect(deleted.exitCode, deleted.stdout).toBe(0);
-      expect((await links(kept.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+      expect(await linkNames(kept.ns)).toEqual(['eth0', 'lo']);
     },
   );
 });

@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import type { GuestImage } from '../helpers/guest-image.js';
 import { mirredActions } from '../helpers/leak-census.js';
 import type { Pod } from '../helpers/netns.js';
-import { ingressQdiscs, links, ourRules } from '../helpers/observe.js';
+import { ingressQdiscs, linkNames, links, ourRules } from '../helpers/observe.js';
 import { cni, netconf, type Outcome } from '../helpers/plugin.js';
 import type { QemuOptions } from '../helpers/qemu.js';
 import {
@@ -66,7 +66,7 @@ export function qemuOptions(image: GuestImage, wired: WiredPod): QemuOptions {
  * for ~1 s after their filter goes: that one is polled.
  */
 export async function expectNothingOfOurs(pod: Pod, tap: string): Promise<void> {
-  expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual([pod.ifname, 'lo'].sort());
+  expect(await linkNames(pod.ns)).toEqual([pod.ifname, 'lo'].sort());
   expect((await links(pod.ns)).some((l) => l.name === tap)).toBe(false);
   expect(await ourRules(pod.ns, pod.ifname)).toEqual([]);
   expect(await ingressQdiscs(pod.ns)).toEqual({});

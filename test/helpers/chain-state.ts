@@ -1,14 +1,7 @@
-// Reads back what a chain left behind: links, libcni's result cache and host-local's leases.
+// Reads back what a chain left behind: libcni's result cache and host-local's leases.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Conflist } from './conflist.js';
-import { links } from './observe.js';
-
-/** The names of a namespace's links, sorted. */
-export async function linkNames(ns: string): Promise<string[]> {
-  return (await links(ns)).map((entry) => entry.name).sort();
-}
-
 /**
  * What a chain's DEL rightly leaves in the node namespace besides `lo`: the bridge plugin
  * never deletes its bridge (other pods may use it).

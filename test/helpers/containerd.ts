@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { CriClient, type PodSpec, type SandboxStatus } from './cri-client.js';
 import { buildPauseImage, PAUSE_IMAGE } from './cri-pause-image.js';
+import { answersPing } from './fake-guest.js';
 import { hostDirs, installWithImage } from './installer-image.js';
 import { REFERENCE_PLUGINS } from './libcni.js';
 import { links } from './observe.js';
@@ -220,7 +221,7 @@ export class CriNode {
     }
     await mkdir(this.binDir, { recursive: true });
     // containerd adds its own loopback network: `loopback` must be in the bin dir.
-    for (const plugin of ['loopback', 'ptp', 'bridge', 'host-local']) {
+    for (const plugin of ['loopback', 'ptp', 'host-local']) {
       await symlink(join(REFERENCE_PLUGINS, plugin), join(this.binDir, plugin));
     }
     // The shipped executable, as a DaemonSet installs it on a node (installed.test.ts has the
@@ -460,13 +461,8 @@ export class CriNode {
   }
 
   /** Whether `ip` answers ping from the node namespace. */
-  async pingFromNode(ip: string): Promise<boolean> {
-    const result = await execa(
-      'ip',
-      ['netns', 'exec', this.nodeNs, 'ping', '-c', '3', '-i', '0.2', '-W', '1', '-q', ip],
-      { reject: false },
-    );
-    return result.exitCode === 0;
+  pingFromNode(ip: string): Promise<boolean> {
+    return answersPing(this.nodeNs, ip);
   }
 
   /**

@@ -2,7 +2,7 @@
 // runs it: its command, args, mounts and security context, with the host paths bound to test
 // dirs. Builds the image once per executable. Usable by any tier that needs a node's CNI dirs
 // filled by the real installer (e.g. a containerd CRI test: installWithImage).
-import { execa, execaSync, type ResultPromise } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,25 +15,6 @@ const DAEMONSET = join(REPO, 'deploy', 'kubernetes', 'daemonset.yaml');
 
 /** The tag tests build, apart from the release tag of scripts/build-image.sh's default. */
 const TEST_IMAGE = 'localhost/urunc-tap-installer:test';
-
-function probe(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not running as root';
-  // Synchronous: the verdict is needed at import time, before any test is declared.
-  const info = execaSync('podman', ['info', '--format', '{{.Host.OCIRuntime.Name}}'], {
-    reject: false,
-  });
-  return info.exitCode === 0
-    ? undefined
-    : `podman does not work here: ${info.stderr || info.message}`;
-}
-
-const reason = probe();
-if (reason && process.env.CI === 'true') {
-  throw new Error(`the installer image tier cannot run under CI=true: ${reason}`);
-}
-
-/** Why podman cannot be used here (never set under CI=true). */
-export const noPodman = reason;
 
 /** The DaemonSet's container, as the tests need it. */
 interface InstallerContainer {

@@ -54,7 +54,7 @@ export async function mirredActions(ns: string): Promise<number> {
 }
 
 /** How many of a process's fds are /dev/net/tun (0 once it is gone). */
-export function tunHandles(pid: number): number {
+function tunHandles(pid: number): number {
   try {
     return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
       try {

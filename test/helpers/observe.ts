@@ -25,6 +25,11 @@ export async function links(ns: string): Promise<ObservedLink[]> {
   }));
 }
 
+/** The names of a namespace's links, sorted. */
+export async function linkNames(ns: string): Promise<string[]> {
+  return (await links(ns)).map((entry) => entry.name).sort();
+}
+
 /** One link by name, or undefined. */
 export async function link(ns: string, name: string): Promise<ObservedLink | undefined> {
   return (await links(ns)).find((entry) => entry.name === name);

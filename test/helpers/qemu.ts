@@ -33,7 +33,7 @@ export interface QemuOptions {
  * (no PXE boot wanted, and one file fewer to find); `-no-reboot` + `panic=-1` turn a guest
  * panic into a qemu exit that the test sees instead of a silent reboot loop.
  */
-export function qemuCommand(options: QemuOptions, serialLog: string): string[] {
+function qemuCommand(options: QemuOptions, serialLog: string): string[] {
   const { address, prefixLength, gateway } = options.network;
   const append = [
     'console=ttyS0',

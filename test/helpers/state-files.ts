@@ -8,7 +8,7 @@ import { join } from 'node:path';
  * where a careless plugin would put temporary files. /run/netns is left out: it holds the
  * namespaces themselves, counted by `ip netns list`.
  */
-export const STATE_DIRS = [
+const STATE_DIRS = [
   '/var/lib/cni',
   '/run',
   '/etc/cni',
@@ -23,7 +23,7 @@ const SKIP = new Set(['/run/netns']);
  * The state directories of CNI itself and of urunc-tap, whose files are listed by path (those
  * under /run are walked as part of /run).
  */
-export const PLUGIN_STATE_DIRS = [
+const PLUGIN_STATE_DIRS = [
   '/var/lib/cni',
   '/run/cni',
   '/etc/cni',

@@ -1,5 +1,5 @@
 // Other people's tc state, for tests that check the plugin leaves it alone.
-import { sh, tcn } from './sh.js';
+import { ipn, tcn } from './sh.js';
 
 /**
  * A foreign u32 rule on `dev`'s ingress that only classifies, and only packets for 192.0.2.1
@@ -40,10 +40,10 @@ export async function addForeignMatchAll(ns: string, dev: string, pref: number):
 export async function addForeignDeadEnd(ns: string, dev: string, pref: number): Promise<void> {
   // An ingress hook if the device has none yet (an existing one, ours or not, is kept as is).
   await tcn(ns, 'qdisc', 'add', 'dev', dev, 'ingress').catch(() => {});
-  await sh('ip', ['-n', ns, 'link', 'add', 'deadend0', 'type', 'veth', 'peer', 'name', 'deadend1']);
+  await ipn(ns, 'link', 'add', 'deadend0', 'type', 'veth', 'peer', 'name', 'deadend1');
   const redirect = ['action', 'mirred', 'egress', 'redirect', 'dev', 'deadend0'];
   await tcn(ns, ...matchAll(dev, pref), ...redirect);
-  await sh('ip', ['-n', ns, 'link', 'del', 'deadend0']);
+  await ipn(ns, 'link', 'del', 'deadend0');
 }
 
 /** `filter add dev DEV ingress pref P protocol all u32 match u32 0 0`, for `tc -n NS`. */

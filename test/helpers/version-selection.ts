@@ -4,7 +4,7 @@
 import type { Conflist, PluginEntry } from './conflist.js';
 
 /** Orders two "x.y.z" versions numerically (negative when a < b). */
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   const [x, y] = [a, b].map((v) => v.split('.').map(Number));
   for (let i = 0; i < 3; i++) if (x![i] !== y![i]) return x![i]! - y![i]!;
   return 0;

@@ -9,7 +9,7 @@ import { podAnswersPing } from '../helpers/netns.js';
 import {
   ingressQdiscs,
   ingressRules,
-  links,
+  linkNames,
   OUR_COOKIE_PREFIX,
   ourRules,
 } from '../helpers/observe.js';
@@ -153,7 +153,7 @@ describe.skipIf(noNetns).concurrent('a killed plugin', () => {
     ).toBe(true);
     const deleted = await cni({ command: 'DEL', config, netns: pod.netns });
     expect(deleted.exitCode, deleted.stdout).toBe(0);
-    expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+    expect(await linkNames(pod.ns)).toEqual(['eth0', 'lo']);
     expect(await ingressQdiscs(pod.ns)).toEqual({});
     expect(await podAnswersPing(pod, 4)).toBe(true);
   });

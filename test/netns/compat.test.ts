@@ -3,7 +3,7 @@
 import { describe, expect } from 'vitest';
 import { test } from '../helpers/fixtures.js';
 import { snapshot } from '../helpers/netns.js';
-import { link, links, redirectTargets } from '../helpers/observe.js';
+import { link, linkNames, redirectTargets } from '../helpers/observe.js';
 import { cni, netconf, ptpLikeResult } from '../helpers/plugin.js';
 import { noNetns } from '../helpers/tier.js';
 
@@ -33,7 +33,7 @@ describe.skipIf(noNetns).concurrent('tc-redirect-tap compatibility', () => {
     expect(checked.exitCode, checked.stdout).toBe(0);
     const deleted = await cni({ command: 'DEL', config, netns: pod.netns, env });
     expect(deleted.exitCode, deleted.stdout).toBe(0);
-    expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+    expect(await linkNames(pod.ns)).toEqual(['eth0', 'lo']);
   });
 
   test('an unknown CNI_ARGS key without IgnoreUnknown fails ADD (code 4) and changes nothing; DEL still succeeds', async ({

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { test } from '../helpers/fixtures.js';
 import { createPod, destroyPod, type Pod } from '../helpers/netns.js';
-import { ingressQdiscs, links, ourRules } from '../helpers/observe.js';
+import { ingressQdiscs, linkNames, ourRules } from '../helpers/observe.js';
 import { cni, netconf, type Outcome } from '../helpers/plugin.js';
 import { noNetns } from '../helpers/tier.js';
 
@@ -14,7 +14,7 @@ const timeoutMs = 300_000;
 
 /** Wired exactly once: one tap, one redirect of ours on each side. */
 async function wiredOnce(pod: Pod): Promise<boolean> {
-  const names = (await links(pod.ns)).map((l) => l.name).sort();
+  const names = await linkNames(pod.ns);
   return (
     JSON.stringify(names) === JSON.stringify(['eth0', 'lo', TAP]) &&
     (await ourRules(pod.ns, 'eth0')).length === 1 &&
@@ -24,7 +24,7 @@ async function wiredOnce(pod: Pod): Promise<boolean> {
 
 /** Clean: only lo and eth0, no ingress hook left. */
 async function clean(pod: Pod): Promise<boolean> {
-  const names = (await links(pod.ns)).map((l) => l.name).sort();
+  const names = await linkNames(pod.ns);
   return (
     JSON.stringify(names) === JSON.stringify(['eth0', 'lo']) &&
     Object.keys(await ingressQdiscs(pod.ns)).length === 0

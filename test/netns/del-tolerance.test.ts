@@ -1,7 +1,7 @@
 // DEL succeeds, and removes exactly what is ours, whatever is already gone or still running.
 import { describe, expect } from 'vitest';
 import { test } from '../helpers/fixtures.js';
-import { ingressQdiscs, link, links, ourRules } from '../helpers/observe.js';
+import { ingressQdiscs, link, linkNames, ourRules } from '../helpers/observe.js';
 import { podAnswersPing, type Pod } from '../helpers/netns.js';
 import { cni, netconf } from '../helpers/plugin.js';
 import { sh, ipn, tcn } from '../helpers/sh.js';
@@ -26,7 +26,7 @@ async function del(pod: Pod, netns = pod.netns) {
 
 /** Nothing of ours is left: only lo and the pod interface, no ingress hook, pod reachable. */
 async function expectClean(pod: Pod) {
-  expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+  expect(await linkNames(pod.ns)).toEqual(['eth0', 'lo']);
   expect(await ingressQdiscs(pod.ns)).toEqual({});
   expect(await podAnswersPing(pod, 4)).toBe(true);
 }
@@ -54,7 +54,7 @@ describe.skipIf(noNetns).concurrent('DEL tolerates', () => {
     const pod = await added(await makePod());
     await ipn(pod.ns, 'link', 'del', 'eth0');
     await del(pod);
-    expect((await links(pod.ns)).map((l) => l.name)).toEqual(['lo']);
+    expect(await linkNames(pod.ns)).toEqual(['lo']);
   });
 
   test('a missing tap (and removes the orphaned redirect on the pod interface)', async ({

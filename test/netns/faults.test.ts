@@ -3,7 +3,7 @@
 import { describe, expect } from 'vitest';
 import { injecting } from '../helpers/faults.js';
 import { test } from '../helpers/fixtures.js';
-import { ingressQdiscs, links, ourRules } from '../helpers/observe.js';
+import { ingressQdiscs, linkNames, ourRules } from '../helpers/observe.js';
 import { snapshot } from '../helpers/netns.js';
 import { cni, netconf } from '../helpers/plugin.js';
 import { noNetns } from '../helpers/tier.js';
@@ -93,7 +93,7 @@ describe.skipIf(noNetns).concurrent('faults', () => {
       }),
     });
     expect(out.exitCode, out.stdout).toBe(0);
-    expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+    expect(await linkNames(pod.ns)).toEqual(['eth0', 'lo']);
     expect(await ingressQdiscs(pod.ns)).toEqual({});
   });
 });

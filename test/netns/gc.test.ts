@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect } from 'vitest';
 import { test as base } from '../helpers/fixtures.js';
 import { podAnswersPing, snapshot, type Pod } from '../helpers/netns.js';
-import { ingressQdiscs, link, links, ourRules } from '../helpers/observe.js';
+import { ingressQdiscs, link, linkNames, ourRules } from '../helpers/observe.js';
 import { urunc } from '../helpers/operator.js';
 import { cni, netconf } from '../helpers/plugin.js';
 import { ipIn, startProcessNetns, type ProcessNetns } from '../helpers/process-netns.js';
@@ -54,7 +54,7 @@ async function gc(
 
 /** Nothing of ours left: the pod interface alone, no hook, and it carries traffic again. */
 async function expectClean(pod: Pod) {
-  expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+  expect(await linkNames(pod.ns)).toEqual(['eth0', 'lo']);
   expect(await ingressQdiscs(pod.ns)).toEqual({});
   expect(await podAnswersPing(pod, 4)).toBe(true);
 }

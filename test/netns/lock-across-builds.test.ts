@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect } from 'vitest';
 import { faultEnv } from '../helpers/faults.js';
 import { test } from '../helpers/fixtures.js';
-import { ingressQdiscs, links } from '../helpers/observe.js';
+import { ingressQdiscs, linkNames } from '../helpers/observe.js';
 import { cni, EXECUTABLE, netconf, NODE_ENTRY, type Invocation } from '../helpers/plugin.js';
 import { noNetns } from '../helpers/tier.js';
 
@@ -48,7 +48,7 @@ describe.skipIf(noNetns)('the attachment lock across builds', () => {
     // It waited: it ended after the ADD it would otherwise have raced.
     expect(del.end).toBeGreaterThanOrEqual(added.end);
     expect(del.end - started).toBeGreaterThan(1000);
-    expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+    expect(await linkNames(pod.ns)).toEqual(['eth0', 'lo']);
     expect(await ingressQdiscs(pod.ns)).toEqual({});
   });
 });

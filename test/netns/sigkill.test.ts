@@ -4,7 +4,7 @@
 import { describe, expect } from 'vitest';
 import { injecting, NATIVE } from '../helpers/faults.js';
 import { test } from '../helpers/fixtures.js';
-import { ingressQdiscs, links, ourRules } from '../helpers/observe.js';
+import { ingressQdiscs, linkNames, links, ourRules } from '../helpers/observe.js';
 import { cni, netconf, startCni } from '../helpers/plugin.js';
 import { noNetns } from '../helpers/tier.js';
 import { waitFor } from '../helpers/wait.js';
@@ -56,12 +56,12 @@ describe.skipIf(noNetns)('SIGKILL during ADD', () => {
       const out = await cni({ command: next, ...ids });
       expect(out.exitCode, out.stdout).toBe(0);
       if (next === 'ADD') {
-        expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo', TAP]);
+        expect(await linkNames(pod.ns)).toEqual(['eth0', 'lo', TAP]);
         expect(await ourRules(pod.ns, 'eth0')).toHaveLength(1);
         expect(await ourRules(pod.ns, TAP)).toHaveLength(1);
         expect((await cni({ command: 'CHECK', ...ids })).exitCode).toBe(0);
       } else {
-        expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+        expect(await linkNames(pod.ns)).toEqual(['eth0', 'lo']);
         expect(await ingressQdiscs(pod.ns)).toEqual({});
       }
     },
@@ -103,7 +103,7 @@ describe.skipIf(noNetns)('SIGKILL during ADD', () => {
             containerId: 'ctr-sigkill',
           });
           expect(out.exitCode, `round ${round}, killed after ${delay} ms: ${out.stdout}`).toBe(0);
-          expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+          expect(await linkNames(pod.ns)).toEqual(['eth0', 'lo']);
           expect(await ingressQdiscs(pod.ns)).toEqual({});
         }
       }

@@ -1,14 +1,7 @@
 // STATUS (CNI 1.1) on this host: ready, what it reports when something ADD needs is missing,
 // and that it creates nothing and starts no process (runtimes call it every few seconds).
 import { randomBytes } from 'node:crypto';
-import {
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,11 +21,13 @@ function tempDir(): string {
   return dir;
 }
 
-function status(env: Record<string, string | undefined> = {}, extra = {}) {
+/** STATUS with `env` and config keys `extra`, run through `via` if given. */
+function status(env: Record<string, string | undefined> = {}, extra = {}, via?: string[]) {
   return cni({
     command: 'STATUS',
     config: netconf('1.1.0', extra),
     env: { ...NO_CONTAINER, ...env },
+    via,
   });
 }
 
@@ -88,12 +83,8 @@ describe.skipIf(noNetns).concurrent('STATUS', () => {
 
   it('fails with code 50 naming a missing /dev/net/tun and what fixes it', async () => {
     // /dev/net hidden by an empty tmpfs, in a mount namespace of this call only.
-    const out = await cni({
-      command: 'STATUS',
-      config: netconf('1.1.0'),
-      env: NO_CONTAINER,
-      via: ['unshare', '--mount', '--', 'sh', '-c', 'mount -t tmpfs none /dev/net && exec "$0"'],
-    });
+    const hideDevNet = 'mount -t tmpfs none /dev/net && exec "$0"';
+    const out = await status({}, {}, ['unshare', '--mount', '--', 'sh', '-c', hideDevNet]);
     expect(out.exitCode).toBe(1);
     expect(out.json).toMatchObject({ cniVersion: '1.1.0', code: 50 });
     expect(out.json.msg).toContain('/dev/net/tun: /dev/net/tun does not exist');
@@ -101,12 +92,7 @@ describe.skipIf(noNetns).concurrent('STATUS', () => {
   });
 
   it('fails with code 50 naming missing capabilities', async () => {
-    const out = await cni({
-      command: 'STATUS',
-      config: netconf('1.1.0'),
-      env: NO_CONTAINER,
-      via: withoutCapabilities(['net_admin', 'sys_admin']),
-    });
+    const out = await status({}, {}, withoutCapabilities(['net_admin', 'sys_admin']));
     expect(out.json).toMatchObject({ code: 50 });
     expect(out.json.msg).toContain('CAP_NET_ADMIN: missing');
     expect(out.json.msg).toContain('CAP_SYS_ADMIN: missing');

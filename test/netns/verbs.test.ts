@@ -1,7 +1,14 @@
 // Every verb of the built plugin, for every supported cniVersion, on real namespaces.
 import { describe, expect, it } from 'vitest';
 import { test } from '../helpers/fixtures.js';
-import { ingressQdiscs, link, links, ourRules, redirectTargets } from '../helpers/observe.js';
+import {
+  ingressQdiscs,
+  link,
+  linkNames,
+  links,
+  ourRules,
+  redirectTargets,
+} from '../helpers/observe.js';
 import { podAnswersPing } from '../helpers/netns.js';
 import { cni, netconf, ptpLikeResult } from '../helpers/plugin.js';
 import { noNetns } from '../helpers/tier.js';
@@ -86,14 +93,14 @@ describe.skipIf(noNetns).concurrent.each(VERSIONS)('cniVersion %s', (version) =>
     const deleted = await cni({ command: 'DEL', config, netns: pod.netns });
     expect(deleted.exitCode, deleted.stdout).toBe(0);
     expect(deleted.stdout).toBe('');
-    expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+    expect(await linkNames(pod.ns)).toEqual(['eth0', 'lo']);
     expect(await ingressQdiscs(pod.ns)).toEqual({});
     expect(await podAnswersPing(pod, 4)).toBe(true);
 
     // libcni sends no prevResult on a repeated DEL (its cache is gone).
     const twice = await cni({ command: 'DEL', config: netconf(version), netns: pod.netns });
     expect(twice.exitCode, twice.stdout).toBe(0);
-    expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+    expect(await linkNames(pod.ns)).toEqual(['eth0', 'lo']);
   });
 
   test('ADD without prevResult finds the pod interface in the namespace', async ({
