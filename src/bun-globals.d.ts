@@ -1,14 +1,11 @@
-// The part of Bun's global `Bun` that src/cni/bun-stdio.ts uses (the `bun` npm package ships no
-// types). Only the executable (main-native.ts) ever reaches it.
+// The part of Bun's global `Bun` that src/plugin/sha256.ts uses (the `bun` npm package ships no
+// types). Declared as possibly absent: under Node.js there is no `Bun`.
 
-/** A file Bun can read or write (here: the standard streams). */
-interface BunFile {
-  stream(): ReadableStream<Uint8Array>;
-}
-
-declare const Bun: {
-  readonly stdin: BunFile;
-  readonly stdout: BunFile;
-  readonly stderr: BunFile;
-  write(destination: BunFile, data: string): Promise<number>;
-};
+declare const Bun:
+  | {
+      /** Bun's native hasher (BoringSSL), a global: no module to load. */
+      CryptoHasher: new (algorithm: 'sha256') => {
+        update(data: string): { digest(encoding: 'hex'): string };
+      };
+    }
+  | undefined;

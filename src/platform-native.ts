@@ -2,7 +2,7 @@
 // libc. One module, imported once by main-native.ts, so that a verb loads it in one go.
 import { abstractLockBinder } from './net/netlink/abstract-socket.js';
 import { createNetlinkBackend } from './net/netlink/backend.js';
-import { preloadLibc } from './net/netlink/libc.js';
+import { preloadLibc } from './native/libc.js';
 import { namespaceStatus } from './net/netlink/namespace.js';
 import type { Platform } from './plugin/platform.js';
 

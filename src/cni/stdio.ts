@@ -1,9 +1,9 @@
-// The plugin's standard streams for the Node.js entry: plain read/write system calls on fds
-// 0, 1 and 2. A runtime gives a plugin pipes; a process's stdin/stdout streams cost far more to
-// set up than the verb's own work (in Bun ~10 ms: a Bun-compiled program that writes one line
-// through process.stdout takes 16 ms, an empty one 4 ms). The executable uses Bun's own
-// (bun-stdio.ts), cheaper still than node:fs there.
-import { readSync, writeSync } from 'node:fs';
+// The plugin's standard streams: how a build reads stdin (the network configuration) and writes
+// stdout and stderr, and the loops both builds share around their read(2) and write(2): a
+// runtime gives a plugin pipes, read to their end and written in full, plain system calls on
+// fds 0, 1 and 2. (A process's stdin/stdout streams cost far more to set up than the verb's own
+// work: in Bun ~10 ms, a Bun-compiled program that writes one line through process.stdout
+// takes 16 ms, an empty one 4 ms.) No node:fs here: the executable never loads it.
 import { CniError, ErrorCode } from './errors.js';
 
 /** A conflist entry is a few KiB; a megabyte is already absurd, and bounds memory. */
@@ -23,51 +23,59 @@ export function stdinTooLarge(): CniError {
   );
 }
 
-/** The Node.js entry's stdio. */
-export const nodeStdio: Stdio = {
-  readStdin: async () => readAllBounded(0),
-  write: (fd, text) => writeAll(fd, text),
-};
+/** read(2) into a buffer: the bytes read, 0 at the end; throws an error with a `code` (errno). */
+export type ReadCall = (buffer: Uint8Array) => number;
+/** write(2) of some bytes: how many were written; throws an error with a `code` (errno). */
+export type WriteCall = (bytes: Uint8Array) => number;
 
 /** Waits `ms` without leaving the thread (for a descriptor that said EAGAIN). */
 function pause(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Reads `fd` to its end, refusing more than MAX_STDIN_BYTES (code 6). */
-function readAllBounded(fd: number): Buffer {
-  const chunks: Buffer[] = [];
+/** The errno name a failed read or write carries (Node's ErrnoException, libc's SysError). */
+const codeOf = (error: unknown) => (error as { code?: unknown }).code;
+
+/** Reads to the end through `read`, refusing more than MAX_STDIN_BYTES (code 6). */
+export function readAllBounded(read: ReadCall): Uint8Array {
+  const chunks: Uint8Array[] = [];
   let size = 0;
-  const buffer = Buffer.allocUnsafe(64 * 1024);
   for (;;) {
+    const buffer = new Uint8Array(64 * 1024);
     let count: number;
     try {
-      count = readSync(fd, buffer, 0, buffer.length, null);
+      count = read(buffer);
     } catch (error) {
       // A descriptor left non-blocking by whoever made it: wait for data rather than fail.
-      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {
+      if (codeOf(error) === 'EAGAIN') {
         pause(2);
         continue;
       }
-      if ((error as NodeJS.ErrnoException).code === 'EOF') break;
       throw error;
     }
     if (count === 0) break;
     size += count;
     if (size > MAX_STDIN_BYTES) throw stdinTooLarge();
-    chunks.push(Buffer.from(buffer.subarray(0, count)));
+    chunks.push(buffer.subarray(0, count));
   }
-  return Buffer.concat(chunks);
+  if (chunks.length === 1) return chunks[0]!;
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return all;
 }
 
-/** Writes all of `text` to `fd` (1: the result or error; 2: the runtime's log). */
-function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text);
+/** Writes all of `text` through `write` (to fd 1: the result or error; 2: the runtime's log). */
+export function writeAll(text: string, write: WriteCall): void {
+  const bytes = new TextEncoder().encode(text);
   for (let offset = 0; offset < bytes.length;) {
     try {
-      offset += writeSync(fd, bytes, offset, bytes.length - offset);
+      offset += write(bytes.subarray(offset));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      if (codeOf(error) !== 'EAGAIN') throw error;
       pause(2);
     }
   }

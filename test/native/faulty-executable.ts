@@ -5,7 +5,7 @@
 // backend the product ships. The product itself contains none of this.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { bunStdio } from '../../src/cni/bun-stdio.js';
+import { nativeStdio } from '../../src/stdio-native.js';
 import { runEntry } from '../../src/entry.js';
 import type { BackendFactory } from '../../src/net/backend.js';
 import { shellEquivalent, type Change } from '../../src/net/changes.js';
@@ -107,6 +107,6 @@ const faultyBackend: BackendFactory = (options) => {
 
 // The shipped executable's platform, but for the backend.
 runEntry({
-  stdio: bunStdio,
+  stdio: nativeStdio,
   load: async () => ({ createPlugin, platform: { ...platform, backend: faultyBackend } }),
 });

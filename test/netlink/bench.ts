@@ -40,7 +40,7 @@ async function time(
 }
 
 const t0 = performance.now();
-const { libc } = await import('../../src/net/netlink/libc.js');
+const { libc } = await import('../../src/native/libc.js');
 const { createNetlinkBackend } = await import('../../src/net/netlink/backend.js');
 const imported = performance.now();
 // What libc() does first, timed apart: loading Bun's FFI module, then dlopen (libc() finds

@@ -16,8 +16,11 @@ if (bunMissing && process.env.CI === 'true') {
   throw new Error(`the netlink tier cannot run under CI=true: ${bunMissing}`);
 }
 
+/** True when Bun cannot be run here (no npm ci). */
+export const noBun = bunMissing !== undefined;
+
 /** True when the real-namespace tests of the netlink backend cannot run here. */
-export const noNetlinkTier = noNetns || bunMissing !== undefined;
+export const noNetlinkTier = noNetns || noBun;
 
 /** Runs one driver command and returns its JSON answer. */
 export async function drive(...args: string[]): Promise<any> {

@@ -13,6 +13,7 @@
 //                              stdin closes
 //   bun-listen NAME            Bun's own net.Server on "\0" + NAME: {"listening":bool}
 //   probe-fds                  run the probe; its namespace, and our fds' namespaces after
+//   sha256 TEXTS_JSON          sha256Hex of each text under Bun (the executable's hasher)
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createNetlinkBackend } from '../../src/net/netlink/backend.js';
 import { ChangeApplier, type TapStep } from '../../src/net/netlink/apply-change.js';
@@ -23,6 +24,7 @@ import { runProbe } from '../../src/net/netlink/probe.js';
 import { withNamespace } from '../../src/net/netlink/session.js';
 import { setLinkRequest } from '../../src/net/netlink/link.js';
 import { bindAbstract } from '../../src/net/netlink/abstract-socket.js';
+import { sha256Hex } from '../../src/plugin/sha256.js';
 
 const [command, ...args] = process.argv.slice(2);
 const backend = createNetlinkBackend({ timeoutMs: 5000 });
@@ -150,6 +152,9 @@ try {
       print({ failure: failure?.step, probe, heldAfter: namespaceLinks() });
       break;
     }
+    case 'sha256':
+      print((JSON.parse(args[0]!) as string[]).map(sha256Hex));
+      break;
     default:
       throw new Error(`unknown command ${command}`);
   }

@@ -1,6 +1,6 @@
 // The shape of src/, checked on the source: imports only go downward, no file imports itself
 // back through others (type-only imports included), only src/net/iproute2/exec.ts spawns
-// processes, only src/net/netlink/libc.ts touches bun:ffi, yargs stays in the CLI, and the CNI
+// processes, only src/native/libc.ts touches bun:ffi, yargs stays in the CLI, and the CNI
 // path loads neither the networking code nor the CLI until a verb needs them.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -12,11 +12,12 @@ const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 /** Which layers each layer may import (besides itself). */
 const ALLOWED: Record<string, string[]> = {
   cni: ['generated'],
-  net: [],
+  net: ['native'],
+  native: [],
   generated: [],
   plugin: ['cni', 'net', 'generated'],
   cli: ['cni', 'net', 'plugin'],
-  '.': ['cni', 'net', 'plugin', 'cli'],
+  '.': ['cni', 'net', 'native', 'plugin', 'cli'],
 };
 
 interface Import {
@@ -163,11 +164,19 @@ describe('architecture', () => {
     expect(reached.filter((file) => !file.startsWith('cni/'))).toEqual([]);
   });
 
-  it('loads no networking, plugin or CLI code, nor execa, yargs or ajv, before a verb needs it', () => {
-    const { files, packages } = closure(join(SRC, 'main.ts'), runtimeStatic);
-    expect(files.filter((file) => /^(net|plugin|cli)\//.test(file))).toEqual([]);
-    expect(packages.filter((name) => /^(execa|yargs|ajv)/.test(name))).toEqual([]);
-    expect(readFileSync(join(SRC, 'entry.ts'), 'utf8')).toMatch(/import\('\.\/cli\/cli\.js'\)/);
+  it.each(['main.ts', 'main-native.ts'])(
+    '%s loads no networking, plugin or CLI code, nor execa, yargs or ajv, before a verb needs it',
+    (entry) => {
+      const { files, packages } = closure(join(SRC, entry), runtimeStatic);
+      expect(files.filter((file) => /^(net|plugin|cli)\//.test(file))).toEqual([]);
+      expect(packages.filter((name) => /^(execa|yargs|ajv)/.test(name))).toEqual([]);
+      expect(readFileSync(join(SRC, 'entry.ts'), 'utf8')).toMatch(/import\('\.\/cli\/cli\.js'\)/);
+    },
+  );
+
+  it('keeps node:fs, node:os and node:crypto out of what the executable loads before a verb', () => {
+    const { packages } = closure(join(SRC, 'main-native.ts'), runtimeStatic);
+    expect(packages.filter((name) => /^(node:)?(fs|os|crypto)$/.test(name))).toEqual([]);
   });
 
   it('spawns processes only in src/net/iproute2/exec.ts', () => {
@@ -176,12 +185,8 @@ describe('architecture', () => {
     ]);
   });
 
-  it('calls libc through bun:ffi only in src/net/netlink/libc.ts', () => {
-    const users = importersOf(['bun:ffi']);
-    const allowed = existsSync(join(SRC, 'net', 'netlink', 'libc.ts'))
-      ? ['net/netlink/libc.ts']
-      : [];
-    expect(users.filter((file) => !allowed.includes(file))).toEqual([]);
+  it('calls libc through bun:ffi only in src/native/libc.ts', () => {
+    expect(importersOf(['bun:ffi'])).toEqual(['native/libc.ts']);
   });
 
   it('loads yargs only in the CLI, off the CNI path', () => {

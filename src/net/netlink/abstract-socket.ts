@@ -1,7 +1,7 @@
 // The attachment lock's abstract unix socket, bound through libc at exactly the address Node's
 // net.Server binds for the same name, so the Bun-compiled and the Node.js plugin exclude each
 // other (Bun's own net module binds the name's length only: a different abstract address).
-import { libc, SysError } from './libc.js';
+import { libc, SysError } from '../../native/libc.js';
 import { utf8, LITTLE_ENDIAN } from './wire.js';
 
 /** socket(2) constants (linux/socket.h, linux/net.h). */

@@ -3,7 +3,7 @@
 import type { Change } from '../changes.js';
 import { NetError } from '../errors.js';
 import { addRedirectRequest, deleteFilterRequest, deletePriorityRequest } from './filter.js';
-import { libc, SysError } from './libc.js';
+import { libc, SysError } from '../../native/libc.js';
 import { deleteLinkRequest, getLinkRequest, parseLink, setLinkRequest } from './link.js';
 import type { NamespaceHandle } from './namespace.js';
 import { shellCommands } from './shell.js';

@@ -2,7 +2,7 @@
 // synchronous work, so sockets and tun fds are created in the pod's namespace while the
 // process (and every other thread) stays where it is.
 import type { NetnsStatus } from '../netns.js';
-import { libc, SysError } from './libc.js';
+import { libc, SysError } from '../../native/libc.js';
 
 /** CLONE_NEWNET (linux/sched.h): setns/unshare of the network namespace only. */
 const CLONE_NEWNET = 0x40000000;

@@ -1,7 +1,7 @@
 // A piece of work against one namespace: its handle and rtnetlink socket, opened around the
 // work and closed after it, failures to get there reported as NetErrors.
 import { NetError } from '../errors.js';
-import { LibcUnavailable, SysError } from './libc.js';
+import { LibcUnavailable, SysError } from '../../native/libc.js';
 import { NamespaceHandle } from './namespace.js';
 import { RouteSocket } from './socket.js';
 

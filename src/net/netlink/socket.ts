@@ -1,7 +1,7 @@
 // A NETLINK_ROUTE socket: requests with acks, one-reply queries and multi-part dumps, matched
 // by sequence number, every failure a NetError naming the request's shell equivalent.
 import { NetError } from '../errors.js';
-import { errnoName, libc, SysError } from './libc.js';
+import { errnoName, libc, SysError } from '../../native/libc.js';
 import {
   parseDone,
   parseError,

@@ -1,6 +1,6 @@
 // The tun/tap character device (linux/if_tun.h): a new tap attached to an fd of /dev/net/tun,
 // its owner and group, and the persist flag that lets it outlive the fd.
-import { libc } from './libc.js';
+import { libc } from '../../native/libc.js';
 import { utf8, LITTLE_ENDIAN } from './wire.js';
 
 /** TUNSETIFF flags (linux/if_tun.h). */

@@ -1,5 +1,6 @@
-// The only door to native code: the few libc calls rtnetlink and tun need, bound through Bun's
-// FFI at first use, each failing with a SysError that names the call and its errno.
+// The only door to native code: the few libc calls the executable needs (its standard streams,
+// rtnetlink, tun), bound through Bun's FFI at first use, each failing with a SysError that names
+// the call and its errno.
 import { createRequire } from 'node:module';
 import type { Library, PointerArgument } from 'bun:ffi';
 
@@ -83,6 +84,8 @@ interface Symbols {
   ): number;
   send(fd: number, buffer: PointerArgument, length: number, flags: number): number;
   recv(fd: number, buffer: PointerArgument, length: number, flags: number): number;
+  read(fd: number, buffer: PointerArgument, length: number): number;
+  write(fd: number, buffer: PointerArgument, length: number): number;
   close(fd: number): number;
   open(path: PointerArgument, flags: number): number;
   ioctl(fd: number, request: number, argument: PointerArgument): number;
@@ -102,6 +105,10 @@ export interface Libc {
   send(fd: number, buffer: Uint8Array, flags: number): number;
   /** Receives one datagram into `buffer`; with MSG_TRUNC, returns its full length. */
   recv(fd: number, buffer: Uint8Array, flags: number): number;
+  /** read(2) into `buffer`; returns the bytes read (0 at the end of the file). */
+  read(fd: number, buffer: Uint8Array): number;
+  /** write(2) of `buffer`; returns the bytes written (maybe fewer: the caller writes the rest). */
+  write(fd: number, buffer: Uint8Array): number;
   close(fd: number): void;
   open(path: string, flags: number): number;
   /** ioctl with a pointer (a typed array the kernel reads or fills) or an integer argument. */
@@ -120,8 +127,8 @@ let provided: typeof import('bun:ffi') | undefined;
 /**
  * Loads `bun:ffi` ahead of the first libc call, by a dynamic import: measured in the compiled
  * executable, ~0.3 ms, where libc()'s own require at first use (createRequire, then require)
- * costs ~1 ms. The executable's platform (platform-native.ts) awaits it; other Bun programs
- * (the netlink test driver, the benchmark) get bun:ffi required at first use.
+ * costs ~1 ms. The executable awaits it before it reads stdin (src/stdio-native.ts); other Bun
+ * programs (the netlink test driver, the benchmark) get bun:ffi required at first use.
  */
 export async function preloadLibc(): Promise<void> {
   provided ??= await import('bun:ffi');
@@ -151,6 +158,8 @@ export function libc(): Libc {
     // ssize_t: i64_fast gives a JS number (a bigint only beyond 2^53, never for a datagram).
     send: { args: ['i32', 'ptr', 'usize', 'i32'], returns: 'i64_fast' },
     recv: { args: ['i32', 'ptr', 'usize', 'i32'], returns: 'i64_fast' },
+    read: { args: ['i32', 'ptr', 'usize'], returns: 'i64_fast' },
+    write: { args: ['i32', 'ptr', 'usize'], returns: 'i64_fast' },
     close: { args: ['i32'], returns: 'i32' },
     open: { args: ['ptr', 'i32'], returns: 'i32' },
     // The third argument is a pointer or an integer (TUNSETPERSIST takes the value itself).
@@ -185,6 +194,8 @@ export function libc(): Libc {
       void check(c.setsockopt(fd, level, name, value, value.length), call),
     send: (fd, buffer, flags) => retrying(() => c.send(fd, buffer, buffer.length, flags), 'send'),
     recv: (fd, buffer, flags) => retrying(() => c.recv(fd, buffer, buffer.length, flags), 'recv'),
+    read: (fd, buffer) => retrying(() => c.read(fd, buffer, buffer.length), `read(${fd})`),
+    write: (fd, buffer) => retrying(() => c.write(fd, buffer, buffer.length), `write(${fd})`),
     close: (fd) => void check(c.close(fd), 'close'),
     open: (path, flags) => {
       const bytes = new TextEncoder().encode(`${path}\0`);
