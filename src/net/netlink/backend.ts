@@ -10,50 +10,59 @@ import { readLinks, readSnapshot } from './snapshot.js';
 import { RouteSocket } from './socket.js';
 
 /** Makes the netlink backend; each kernel reply is awaited at most `timeoutMs`. */
-export const createNetlinkBackend: BackendFactory = ({ timeoutMs }): NetBackend => ({
-  name: 'netlink',
+export const createNetlinkBackend: BackendFactory = ({ timeoutMs }): NetBackend => {
+  /** The ifindexes of each namespace's last read: what its changes are planned on. */
+  const readIndexes = new Map<string, Map<string, number>>();
+  return {
+    name: 'netlink',
 
-  async read(netns) {
-    return withNamespace(netns, timeoutMs, (socket) => readSnapshot(socket));
-  },
+    async read(netns) {
+      const snapshot = withNamespace(netns, timeoutMs, (socket) => readSnapshot(socket));
+      readIndexes.set(netns, new Map(snapshot.links.map((link) => [link.name, link.index])));
+      return snapshot;
+    },
 
-  async apply(netns, changes) {
-    if (changes.length === 0) return;
-    withNamespace(netns, timeoutMs, (socket, ns) => new ChangeApplier(ns, socket).apply(changes));
-  },
+    async apply(netns, changes) {
+      if (changes.length === 0) return;
+      const known = readIndexes.get(netns);
+      withNamespace(netns, timeoutMs, (socket, ns) =>
+        new ChangeApplier(ns, socket, {}, known).apply(changes),
+      );
+    },
 
-  async readLinks(namespaces) {
-    const found = new Map<string, Link[]>();
-    for (const netns of namespaces) {
-      try {
-        found.set(netns, withNamespace(netns, timeoutMs, readLinks));
-      } catch (error) {
-        // Pods come and go during a host-wide search: a namespace we cannot read is skipped.
-        if (!(error instanceof NetError)) throw error;
+    async readLinks(namespaces) {
+      const found = new Map<string, Link[]>();
+      for (const netns of namespaces) {
+        try {
+          found.set(netns, withNamespace(netns, timeoutMs, readLinks));
+        } catch (error) {
+          // Pods come and go during a host-wide search: a namespace we cannot read is skipped.
+          if (!(error instanceof NetError)) throw error;
+        }
       }
-    }
-    return found;
-  },
+      return found;
+    },
 
-  requirements(): Requirement[] {
-    try {
-      // In our own namespace, nothing sent: only that the socket can be had.
-      new RouteSocket('(own namespace)', timeoutMs).close();
-      return [{ name: 'netlink', ok: true, detail: 'opened a NETLINK_ROUTE socket' }];
-    } catch (error) {
-      const failure = asNetError('socket(AF_NETLINK, NETLINK_ROUTE)', '(own namespace)', error);
-      return [
-        {
-          name: 'netlink',
-          ok: false,
-          detail: failure instanceof Error ? failure.message : String(failure),
-          fix: 'run urunc-tap as root (CAP_NET_ADMIN, CAP_SYS_ADMIN), as the Bun-compiled executable',
-        },
-      ];
-    }
-  },
+    requirements(): Requirement[] {
+      try {
+        // In our own namespace, nothing sent: only that the socket can be had.
+        new RouteSocket('(own namespace)', timeoutMs).close();
+        return [{ name: 'netlink', ok: true, detail: 'opened a NETLINK_ROUTE socket' }];
+      } catch (error) {
+        const failure = asNetError('socket(AF_NETLINK, NETLINK_ROUTE)', '(own namespace)', error);
+        return [
+          {
+            name: 'netlink',
+            ok: false,
+            detail: failure instanceof Error ? failure.message : String(failure),
+            fix: 'run urunc-tap as root (CAP_NET_ADMIN, CAP_SYS_ADMIN), as the Bun-compiled executable',
+          },
+        ];
+      }
+    },
 
-  async probe() {
-    return runProbe(timeoutMs);
-  },
-});
+    async probe() {
+      return runProbe(timeoutMs);
+    },
+  };
+};
