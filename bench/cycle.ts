@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { Measured, Measurer } from './measurer.js';
 import { SHELL_FLOOR_DIR } from './paths.js';
-import { createPod, destroyPod, leftovers, type BenchPod, type Leftovers } from './pods.js';
+import { createPod, destroyPods, leftovers, type BenchPod, type Leftovers } from './pods.js';
 import type { Launch } from './subjects.js';
 
 /** The verbs of a cycle, in the order they run. */
@@ -129,7 +129,7 @@ export async function pluginCycle(
     const STATUS = await run('STATUS', status.env, status.stdin);
     return { measured: { VERSION, ADD, CHECK, DEL, STATUS }, left: await leftovers(pod) };
   } finally {
-    destroyPod(pod);
+    destroyPods([pod]);
   }
 }
 
@@ -158,6 +158,6 @@ export async function shellCycle(
     const ADD_BATCHED = await run('ADD_BATCHED');
     return { ADD, ADD_BATCHED, CHECK, DEL };
   } finally {
-    destroyPod(pod);
+    destroyPods([pod]);
   }
 }

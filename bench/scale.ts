@@ -6,7 +6,7 @@ import type { Measured, Measurer, RunRequest } from './measurer.js';
 import { SHELL_FLOOR_DIR } from './paths.js';
 import {
   createPod,
-  destroyPod,
+  destroyPods,
   leftoversOfAll,
   namespacesLeft,
   type BenchPod,
@@ -110,7 +110,7 @@ export async function scaleRun(
   try {
     outcome = await waves();
   } finally {
-    for (const pod of pods) destroyPod(pod);
+    destroyPods(pods);
   }
   return { pods: count, ...outcome, namespacesLeft: namespacesLeft(pods) };
 }

@@ -296,6 +296,18 @@ describe.skipIf(noNetlinkTier)('netlink backend on real namespaces', () => {
     }
   });
 
+  test('changes act on the devices of the read they were planned on: one replaced since fails them with ENODEV', async ({
+    pod,
+  }) => {
+    const { netns, ns, ifname } = await pod();
+    const changes: Change[] = [{ op: 'add-ingress-qdisc', dev: ifname, mark: MARK }];
+    const answer = await drive('replace-then-apply', netns, ifname, JSON.stringify(changes));
+    // ENODEV is transient: the verb reads again and plans on the new device (converge.ts).
+    expect(answer.error).toMatchObject({ name: 'NetError', errno: 'ENODEV' });
+    expect(await tcn(ns, 'qdisc', 'show', 'dev', ifname, 'ingress')).toBe('');
+    expect(await ipn(ns, 'link', 'show', 'dev', `${ifname}-peer`)).toContain(`${ifname}-peer`);
+  });
+
   test('errors name the shell equivalent and carry errno and the kernel message; apply stops at the first', async ({
     pod,
   }) => {

@@ -3,6 +3,9 @@
 //   read NETNS                 the snapshot (hooks as an object)
 //   read-links NETNS...        readLinks (an object by namespace)
 //   apply NETNS CHANGES_JSON   {"ok":true} or {"error":{...NetError fields}}
+//   replace-then-apply NETNS DEV CHANGES_JSON
+//                              read NETNS, replace DEV by a new veth of the same name (NETNS is a named one),
+//                              then apply on that read: {"ok":true} or {"error":{...}}
 //   requirements | probe       what the backend methods return
 //   stop-tap NETNS CHANGE_JSON STEP   apply a create-tap, print {"stopped":STEP} after STEP
 //                              (created | configured | persistent) and block until killed
@@ -14,7 +17,9 @@
 //   bun-listen NAME            Bun's own net.Server on "\0" + NAME: {"listening":bool}
 //   probe-fds                  run the probe; its namespace, and our fds' namespaces after
 //   sha256 TEXTS_JSON          sha256Hex of each text under Bun (the executable's hasher)
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
 import { createNetlinkBackend } from '../../src/net/netlink/backend.js';
 import { ChangeApplier, type TapStep } from '../../src/net/netlink/apply-change.js';
 import { NetError } from '../../src/net/errors.js';
@@ -72,6 +77,16 @@ try {
       await backend.apply(args[0]!, JSON.parse(args[1]!) as Change[]);
       print({ ok: true });
       break;
+    case 'replace-then-apply': {
+      const [netns, dev, changes] = args as [string, string, string];
+      await backend.read(netns);
+      const ip = (...words: string[]) => execFileSync('ip', ['-n', basename(netns), ...words]);
+      ip('link', 'del', 'dev', dev);
+      ip('link', 'add', dev, 'type', 'veth', 'peer', 'name', `${dev}-peer`);
+      await backend.apply(netns, JSON.parse(changes) as Change[]);
+      print({ ok: true });
+      break;
+    }
     case 'requirements':
       print(backend.requirements());
       break;
