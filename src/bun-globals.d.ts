@@ -1,5 +1,5 @@
-// The part of Bun's global `Bun` that src/plugin/sha256.ts uses (the `bun` npm package ships no
-// types). Declared as possibly absent: under Node.js there is no `Bun`.
+// The part of Bun's global `Bun` that src/plugin/sha256.ts and src/native/libc.ts use (the `bun`
+// npm package ships no types). Declared as possibly absent: under Node.js there is no `Bun`.
 
 declare const Bun:
   | {
@@ -7,5 +7,7 @@ declare const Bun:
       CryptoHasher: new (algorithm: 'sha256') => {
         update(data: string): { digest(encoding: 'hex'): string };
       };
+      /** The native half of `bun:ffi` (its dlopen returns an Error rather than throwing). */
+      FFI?: Pick<typeof import('bun:ffi'), 'dlopen' | 'read'>;
     }
   | undefined;
