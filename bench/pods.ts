@@ -37,13 +37,15 @@ export function createPod(): BenchPod {
 }
 
 /**
- * Deletes pod namespaces (and everything in them), then waits until the kernel has torn them
- * down. `ip netns del` only unmounts: the kernel destroys a namespace later, in a worker
- * (cleanup_net), holding the rtnl lock while it unregisters the devices; measured here, a DEL
- * run meanwhile took ~5 ms longer, in whichever row happened to follow a teardown. So no row is
- * timed while a namespace dies: a sentinel namespace is deleted last, its veth peer in ours,
- * and the kernel tears namespaces down in order (a batch per worker run), so once that peer is
- * gone every pod deleted before it is too.
+ * Deletes pod namespaces (and everything in them), then waits until the kernel is done with
+ * them. `ip netns del` only unmounts: the kernel destroys a namespace later, in a worker
+ * (cleanup_net), holding the rtnl lock while it unregisters the devices, then freeing the rest
+ * through RCU. Measured here, a DEL run right after the devices were gone took ~7 ms longer,
+ * 30 ms later ~1.5 ms, 100 ms later nothing: in the rotating order each row always follows the
+ * same neighbour, so whichever came soon after a teardown paid it every cycle. So no row is
+ * timed while a namespace dies: a sentinel namespace is deleted last, its veth peer in ours
+ * (the kernel tears namespaces down in order, a batch per worker run, so once that peer is
+ * gone so are the devices of every pod deleted before it), then QUIET_MS pass.
  */
 export function destroyPods(pods: BenchPod[]): void {
   for (const pod of pods) deleteNamespace(pod.name);
@@ -55,6 +57,8 @@ const SENTINEL_LINK = `ubs${process.pid}`;
 const SYS_CLASS_NET = '/sys/class/net';
 /** How long the kernel may take to tear the namespaces down before the run goes on anyway. */
 const SETTLE_TIMEOUT_MS = 10_000;
+/** How long the kernel goes on freeing a namespace after its devices are gone (measured). */
+const QUIET_MS = 100;
 
 /** Deletes a sentinel namespace and waits for the kernel to destroy it (see destroyPods). */
 function settle(): void {
@@ -71,6 +75,7 @@ function settle(): void {
   deleteNamespace(name);
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   while (existsSync(`${SYS_CLASS_NET}/${SENTINEL_LINK}`) && Date.now() < deadline) pause(2);
+  pause(QUIET_MS);
 }
 
 /** Waits `ms` without leaving the thread. */
