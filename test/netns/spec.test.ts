@@ -1,11 +1,19 @@
 // Points of the CNI spec the verbs must keep, on real namespaces: CNI_CONTAINERID is required
-// by ADD and CHECK, and a result converted to an older version carries none of the newer
-// version's fields.
+// by ADD and CHECK, a result converted to an older version carries none of the newer
+// version's fields, and the config is read whole even from a stdin left non-blocking.
+import { fileURLToPath } from 'node:url';
 import { describe, expect } from 'vitest';
 import { test } from '../helpers/fixtures.js';
 import { snapshot } from '../helpers/netns.js';
-import { cni, netconf } from '../helpers/plugin.js';
+import { linkNames } from '../helpers/observe.js';
+import { cni, netconf, ptpLikeResult } from '../helpers/plugin.js';
 import { noNetns } from '../helpers/tier.js';
+
+/** Runs the plugin with a non-blocking stdin that gets the config only after a pause. */
+const NONBLOCKING_STDIN = [
+  'python3',
+  fileURLToPath(new URL('../helpers/nonblocking-stdin.py', import.meta.url)),
+];
 
 describe.skipIf(noNetns).concurrent('CNI spec', () => {
   test.for(['ADD', 'CHECK'])(
@@ -24,6 +32,17 @@ describe.skipIf(noNetns).concurrent('CNI spec', () => {
       expect(await snapshot(pod.ns)).toEqual(before);
     },
   );
+
+  test('ADD reads its config from a stdin left non-blocking, whose first read says EAGAIN', async ({
+    pod: makePod,
+  }) => {
+    const pod = await makePod();
+    const config = netconf('1.0.0', { prevResult: ptpLikeResult('1.0.0', pod.netns) });
+    const added = await cni({ command: 'ADD', config, netns: pod.netns, via: NONBLOCKING_STDIN });
+    expect(added.exitCode, added.stdout + added.stderr).toBe(0);
+    expect(added.json.interfaces.map((i: { name: string }) => i.name)).toContain('tap0_urunc');
+    expect(await linkNames(pod.ns)).toContain('tap0_urunc');
+  });
 
   test.for(['0.3.0', '0.3.1', '0.4.0', '1.0.0'])(
     'a result in %s drops the route and interface fields of 1.1',
