@@ -1,7 +1,7 @@
 // The executable's standard streams: read(2) and write(2) through libc. Measured in the compiled
 // executable: Bun.stdin.stream() takes ~0.45 ms to read a config and Bun.write ~0.1 ms to write a
-// line, where bun:ffi and libc's binding (~0.5 ms together) are needed by every network verb
-// anyway, so ADD, CHECK and DEL save both and VERSION breaks even.
+// line, where libc's binding (~0.25 ms: Bun.FFI and one dlopen) is needed by every network verb
+// anyway, so ADD, CHECK and DEL save both, and VERSION most of them.
 import { readAllBounded, writeAll, type Stdio } from './cni/stdio.js';
 import { libc, preloadLibc } from './native/libc.js';
 
