@@ -180,7 +180,8 @@ start_guest() {
 }
 
 # Polls (bounded) until the guest reports READY on its serial console and answers a ping from
-# the node namespace; fails early if qemu exits.
+# the node namespace; fails early if qemu exits. The line is taken once its last field (uptime=)
+# is there: the log grows while it is read, and grep prints a line cut short too.
 wait_for_guest() {
   local serial=$1 started=$SECONDS line=
   while :; do
@@ -188,7 +189,7 @@ wait_for_guest() {
       tail -n 20 "$serial" "$serial.out" >&2 || true
       die "qemu exited before the guest answered"
     fi
-    [ -n "$line" ] || line=$(grep -m1 -a '^URUNC-GUEST-READY' "$serial" 2>/dev/null | tr -d '\r') || true
+    [ -n "$line" ] || line=$(grep -m1 -a '^URUNC-GUEST-READY .* uptime=' "$serial" 2>/dev/null | tr -d '\r') || true
     if [ -n "$line" ] && ip netns exec "$NODE" ping -c 1 -W 1 "$POD_IP" >/dev/null 2>&1; then
       break
     fi

@@ -106,6 +106,18 @@ export interface Vm {
 }
 
 /**
+ * The guest's ready line in its serial log so far, once the guest has written all of it: the log
+ * grows while we read it, and a line cut short (`sha256=4660628d9`) must not pass for the
+ * whole one.
+ */
+export function guestReady(serial: string): GuestReady | undefined {
+  const line = /^URUNC-GUEST-READY [^\r\n]*(?=\r?\n)/m.exec(serial)?.[0]?.trim();
+  if (!line) return undefined;
+  const field = (name: string) => new RegExp(`\\b${name}=(\\S*)`).exec(line)?.[1] ?? '';
+  return { line, ip: field('ip'), mac: field('mac'), sha256: field('sha256') };
+}
+
+/**
  * Starts qemu. Tests get VMs through the `qemu` fixture (vmm-fixtures.ts), which kills them
  * when the test ends, pass or fail.
  */
@@ -149,11 +161,8 @@ export function startQemu(options: QemuOptions): Vm {
     async ready(timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const line = /^URUNC-GUEST-READY .*$/m.exec(serial())?.[0]?.trim();
-        if (line) {
-          const field = (name: string) => new RegExp(`\\b${name}=(\\S*)`).exec(line)?.[1] ?? '';
-          return { line, ip: field('ip'), mac: field('mac'), sha256: field('sha256') };
-        }
+        const ready = guestReady(serial());
+        if (ready) return ready;
         if (exited)
           throw explain(
             `qemu exited (${exited.signal ?? exited.exitCode}) before the guest was ready`,

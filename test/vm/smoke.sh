@@ -154,7 +154,7 @@ sys.exit("no ping answer")
 PY
 ) || { cat "$WORK/qemu.out" >&2; die "no ping answer from $GUEST_IP within ${BOOT_TIMEOUT}s"; }
 log "first ping answer $(elapsed "$T_QEMU" "$T_PING") s after qemu start"
-while ! grep -q '^URUNC-GUEST-READY' "$SERIAL"; do
+while ! grep -q '^URUNC-GUEST-READY .* uptime=' "$SERIAL"; do
 	kill -0 "$QEMU_PID" 2>/dev/null || die "qemu exited"
 	[ "$(elapsed "$T_QEMU" "$(now)" | cut -d. -f1)" -lt "$BOOT_TIMEOUT" ] || die "no URUNC-GUEST-READY"
 	sleep 0.2
