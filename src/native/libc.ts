@@ -48,6 +48,7 @@ const ERRNO_NAMES: Record<number, string> = {
   24: 'EMFILE',
   25: 'ENOTTY',
   28: 'ENOSPC',
+  32: 'EPIPE',
   34: 'ERANGE',
   36: 'ENAMETOOLONG',
   38: 'ENOSYS',
