@@ -129,30 +129,36 @@ let loaded: Libc | undefined;
 let provided: Ffi | undefined;
 
 /**
- * Makes Bun's FFI ready ahead of the first libc call. Bun exposes the native half of `bun:ffi`
- * as `Bun.FFI` (the module's dlopen only normalizes a file URL and calls that one): measured in
- * the compiled executable, taking it costs ~0.05 ms, importing the module ~0.25 ms and ~80 KiB
- * more of JavaScript heap, and libc()'s own require at first use (createRequire) ~1 ms. The
- * module stays the fallback, for a Bun without `Bun.FFI`. The executable awaits this before it
- * reads stdin (src/stdio-native.ts); other Bun programs (the netlink test driver, the
- * benchmark) get bun:ffi required at first use.
+ * Bun's FFI without its module, where the runtime has it: Bun exposes the native half of
+ * `bun:ffi` as `Bun.FFI` (the module's dlopen only normalizes a file URL and calls that one).
+ * Measured in the compiled executable: taking it costs ~0.05 ms, importing the module ~0.25 ms
+ * and ~80 KiB more of JavaScript heap, requiring it (createRequire) ~1 ms.
  */
-export async function preloadLibc(): Promise<void> {
-  provided ??= (typeof Bun !== 'undefined' ? Bun.FFI : undefined) ?? (await import('bun:ffi'));
+function runtimeFfi(): Ffi | undefined {
+  return typeof Bun !== 'undefined' ? Bun.FFI : undefined;
 }
 
 /**
- * libc, bound on first use. Unless preloadLibc ran, `bun:ffi` is required at run time rather
- * than imported, so that every module of this backend can be imported (and its pure parts
- * tested) under Node, and bundlers never need to resolve a `bun:` specifier; under Node this
- * throws an error saying the backend needs Bun (LibcUnavailable). Binding costs ~0.3 ms (Bun
- * compiles one trampoline per symbol: ~6 µs each).
+ * Makes Bun's FFI ready ahead of the first libc call: `Bun.FFI`, or for a Bun without it the
+ * module by a dynamic import (cheaper than libc()'s require at first use). The executable awaits
+ * this before it reads stdin (src/stdio-native.ts).
+ */
+export async function preloadLibc(): Promise<void> {
+  provided ??= runtimeFfi() ?? (await import('bun:ffi'));
+}
+
+/**
+ * libc, bound on first use. Without `Bun.FFI` and unless preloadLibc ran, `bun:ffi` is required
+ * at run time rather than imported, so that every module of this backend can be imported (and
+ * its pure parts tested) under Node, and bundlers never need to resolve a `bun:` specifier;
+ * under Node this throws an error saying the backend needs Bun (LibcUnavailable). Binding costs
+ * ~0.2 ms (one dlopen: Bun compiles one trampoline per symbol).
  */
 export function libc(): Libc {
   if (loaded) return loaded;
   let ffi: Ffi;
   try {
-    ffi = provided ?? (createRequire(import.meta.url)('bun:ffi') as Ffi);
+    ffi = provided ?? runtimeFfi() ?? (createRequire(import.meta.url)('bun:ffi') as Ffi);
   } catch (error) {
     throw new LibcUnavailable(
       `the netlink backend needs Bun's FFI (bun:ffi): ${(error as Error).message}`,
