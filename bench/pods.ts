@@ -68,9 +68,7 @@ function settle(): void {
   execFileSync(
     'ip',
     ['link', 'add', SENTINEL_LINK, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', name],
-    {
-      stdio: 'pipe',
-    },
+    { stdio: 'pipe' },
   );
   deleteNamespace(name);
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
@@ -162,17 +160,15 @@ function listNetns(): string[] {
   }
 }
 
-/** Deletes pods (and settle sentinels) left by benchmark runs that died. */
+/**
+ * Deletes pods and settle sentinels left by benchmark runs that died (a sentinel's veth end in
+ * our namespace goes with its namespace: the pair is made in one request).
+ */
 export function sweepStalePods(): void {
   for (const name of listNetns()) {
     const pid = new RegExp(`^${PREFIX}(\\d+)-(\\d+|sentinel)$`).exec(name)?.[1];
     if (pid === undefined || isAlive(Number(pid))) continue;
     deleteNamespace(name);
-  }
-  for (const link of readdirSync(SYS_CLASS_NET)) {
-    const pid = /^ubs(\d+)$/.exec(link)?.[1];
-    if (pid === undefined || isAlive(Number(pid))) continue;
-    execFileSync('ip', ['link', 'del', 'dev', link], { stdio: 'pipe' });
   }
 }
 

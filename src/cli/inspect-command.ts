@@ -2,7 +2,7 @@
 import type { NetBackend } from '../net/backend.js';
 import { DEFAULT_TIMEOUT_MS } from '../plugin/config.js';
 import { read } from '../plugin/converge.js';
-import { findTaps } from '../plugin/host-search.js';
+import { findTaps, searchedNamespaces } from '../plugin/host-search.js';
 import { inspect, isProblem, type InspectReport, type InspectScope } from '../plugin/inspect.js';
 import type { DeviceReport, TapReport } from '../plugin/inspect-report.js';
 import { isUruncTap } from '../plugin/marks.js';
@@ -39,7 +39,7 @@ export async function runInspect(platform: Platform, options: InspectOptions): P
 /** The report of every namespace holding a tap of urunc-tap's (one that vanished is skipped). */
 async function inspectAll(backend: NetBackend, scope: InspectScope): Promise<InspectReport[]> {
   const reports: InspectReport[] = [];
-  for (const { netns } of await findTaps(backend, isUruncTap)) {
+  for (const { netns } of await findTaps(backend, isUruncTap, await searchedNamespaces())) {
     try {
       reports.push(inspect(await backend.read(netns), scope));
     } catch {

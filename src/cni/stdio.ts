@@ -7,7 +7,7 @@
 import { CniError, ErrorCode } from './errors.js';
 
 /** A conflist entry is a few KiB; a megabyte is already absurd, and bounds memory. */
-export const MAX_STDIN_BYTES = 1024 * 1024;
+const MAX_STDIN_BYTES = 1024 * 1024;
 
 /** How a build reads stdin (the network configuration) and writes stdout (1) and stderr (2). */
 export interface Stdio {
@@ -16,7 +16,7 @@ export interface Stdio {
 }
 
 /** The refusal of a configuration over MAX_STDIN_BYTES (code 6). */
-export function stdinTooLarge(): CniError {
+function stdinTooLarge(): CniError {
   return new CniError(
     ErrorCode.DecodingFailure,
     `network configuration on stdin is larger than ${MAX_STDIN_BYTES} bytes`,
@@ -40,8 +40,8 @@ const codeOf = (error: unknown) => (error as { code?: unknown }).code;
 export function readAllBounded(read: ReadCall): Uint8Array {
   const chunks: Uint8Array[] = [];
   let size = 0;
+  const buffer = new Uint8Array(64 * 1024);
   for (;;) {
-    const buffer = new Uint8Array(64 * 1024);
     let count: number;
     try {
       count = read(buffer);
@@ -56,7 +56,7 @@ export function readAllBounded(read: ReadCall): Uint8Array {
     if (count === 0) break;
     size += count;
     if (size > MAX_STDIN_BYTES) throw stdinTooLarge();
-    chunks.push(buffer.subarray(0, count));
+    chunks.push(buffer.slice(0, count));
   }
   if (chunks.length === 1) return chunks[0]!;
   const all = new Uint8Array(size);

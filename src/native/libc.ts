@@ -1,7 +1,6 @@
 // The only door to native code: the few libc calls the executable needs (its standard streams,
 // rtnetlink, tun), bound through Bun's FFI at first use, each failing with a SysError that names
 // the call and its errno.
-import { createRequire } from 'node:module';
 import type { Library, PointerArgument } from 'bun:ffi';
 
 /** A libc call that returned -1: which call, and errno by number, name and text. */
@@ -122,43 +121,29 @@ export interface Libc {
   strerror(errno: number): string;
 }
 
-/** The part of Bun's FFI that libc() uses. */
-type Ffi = Pick<typeof import('bun:ffi'), 'dlopen' | 'read'>;
+/** The part of Bun's FFI that libc() uses (declared in src/bun-globals.d.ts). */
+type Ffi = NonNullable<NonNullable<typeof Bun>['FFI']>;
 
 let loaded: Libc | undefined;
-let provided: Ffi | undefined;
 
 /**
- * Bun's FFI without its module, where the runtime has it: Bun exposes the native half of
- * `bun:ffi` as `Bun.FFI` (the module's dlopen only normalizes a file URL and calls that one).
- * Measured in the compiled executable: taking it costs ~0.05 ms, importing the module ~0.25 ms
- * and ~80 KiB more of JavaScript heap, requiring it (createRequire) ~1 ms.
- */
-function runtimeFfi(): Ffi | undefined {
-  return typeof Bun !== 'undefined' ? Bun.FFI : undefined;
-}
-
-/**
- * Makes Bun's FFI ready ahead of the first libc call: `Bun.FFI`, or for a Bun without it the
- * module by a dynamic import (cheaper than libc()'s require at first use). The executable awaits
- * this before it reads stdin (src/stdio-native.ts).
- */
-export async function preloadLibc(): Promise<void> {
-  provided ??= runtimeFfi() ?? (await import('bun:ffi'));
-}
-
-/**
- * libc, bound on first use. Without `Bun.FFI` and unless preloadLibc ran, `bun:ffi` is required
- * at run time rather than imported, so that every module of this backend can be imported (and
- * its pure parts tested) under Node, and bundlers never need to resolve a `bun:` specifier;
- * under Node this throws an error saying the backend needs Bun (LibcUnavailable). Binding costs
- * ~0.2 ms (one dlopen: Bun compiles one trampoline per symbol).
+ * libc, bound on first use, through `Bun.FFI`: the native half of `bun:ffi`, which Bun exposes
+ * without its module (the module's dlopen only normalizes a file URL and calls that one).
+ * Measured in the compiled executable: taking `Bun.FFI` costs ~0.05 ms, importing the module
+ * ~0.25 ms and ~80 KiB more of JavaScript heap, requiring it ~1 ms; the dlopen itself ~0.2 ms
+ * (Bun compiles one trampoline per symbol). Without `Bun.FFI` (under Node, or a Bun without it)
+ * `bun:ffi` is required at run time, never imported, so that every module of the netlink
+ * backend can be imported (and its pure parts tested) under Node and bundlers never resolve a
+ * `bun:` specifier; under Node that fails with LibcUnavailable. node:module is taken only then
+ * (process.getBuiltinModule): the executable's VERSION loads this file.
  */
 export function libc(): Libc {
   if (loaded) return loaded;
   let ffi: Ffi;
   try {
-    ffi = provided ?? runtimeFfi() ?? (createRequire(import.meta.url)('bun:ffi') as Ffi);
+    ffi =
+      (typeof Bun !== 'undefined' ? Bun.FFI : undefined) ??
+      (process.getBuiltinModule('node:module').createRequire(import.meta.url)('bun:ffi') as Ffi);
   } catch (error) {
     throw new LibcUnavailable(
       `the netlink backend needs Bun's FFI (bun:ffi): ${(error as Error).message}`,

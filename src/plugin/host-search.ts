@@ -21,16 +21,14 @@ export async function searchedNamespaces(platform?: Pick<Platform, 'namespaces'>
 }
 
 /**
- * Reads the links of `given` namespaces (default: searchedNamespaces) and returns those
- * holding a link `match` accepts. Namespaces that vanish while we look are skipped: pods come
- * and go.
+ * Reads the links of `namespaces` (searchedNamespaces) and returns those holding a link `match`
+ * accepts. Namespaces that vanish while we look are skipped: pods come and go.
  */
 export async function findTaps(
   backend: NetBackend,
   match: (link: Link) => boolean,
-  given?: string[],
+  namespaces: string[],
 ): Promise<FoundTaps[]> {
-  const namespaces = given ?? (await searchedNamespaces());
   const links = await backend.readLinks(namespaces);
   const found: FoundTaps[] = [];
   for (const netns of namespaces) {

@@ -35,7 +35,8 @@ export interface AddPlan {
  * already right is left alone, so a repeated ADD plans nothing. On the way it removes what can
  * work for no one: redirects to deleted devices on the pod interface and the tap, whoever made
  * them (the runtime's own in-kill cleanup used to leave those), and taps of this attachment
- * under another name (tapName changed since an earlier ADD).
+ * under another name (tapName changed since an earlier ADD, or its half-made tap under its
+ * staging name: an ADD killed mid-create).
  */
 export function planAdd(
   snapshot: NamespaceSnapshot,

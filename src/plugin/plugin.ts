@@ -56,7 +56,7 @@ async function add(platform: Platform, log: Log, request: VerbRequest): Promise<
     });
     if (!outcome.ok) {
       // Never leave a half-wired pod.
-      await rollback(backend, attachment, outcome, log);
+      await rollback(backend, attachment, outcome.attempted, log);
       throw netError(outcome.error, 'wiring the tap');
     }
     for (const repair of plan.repairs) log(repair);
@@ -132,13 +132,13 @@ function attachmentOf(env: CniEnv, config: PluginConfig): Attachment {
 async function rollback(
   backend: NetBackend,
   attachment: Attachment,
-  failed: { attempted: Change[] },
+  attempted: Change[],
   log: Log,
 ): Promise<void> {
-  if (failed.attempted.length === 0) return;
+  if (attempted.length === 0) return;
   try {
     const snapshot = await backend.read(attachment.netns);
-    const changes = planRollback(failed.attempted, snapshot, attachment);
+    const changes = planRollback(attempted, snapshot, attachment);
     await apply(backend, attachment.netns, changes, log, 'rollback: ');
   } catch (error) {
     log(`rollback failed, the namespace may hold a partial wiring: ${String(error)}`, {

@@ -2,7 +2,6 @@
 // lists, probe, batched vs one-by-one redirects, and the start of Bun-compiled executables with
 // and without the FFI module. Run as root: `node_modules/bun/bin/bun.exe run test/netlink/bench.ts`.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,15 +42,14 @@ const t0 = performance.now();
 const { libc } = await import('../../src/native/libc.js');
 const { createNetlinkBackend } = await import('../../src/net/netlink/backend.js');
 const imported = performance.now();
-// What libc() does first, timed apart: loading Bun's FFI module, then dlopen (libc() finds
-// the module already loaded and pays for dlopen and the trampolines only).
-createRequire(import.meta.url)('bun:ffi');
+// What libc() does, timed apart: taking Bun.FFI, then dlopen of libc's symbols (trampolines).
+if (typeof Bun === 'undefined' || !Bun.FFI) throw new Error('run this under Bun, with Bun.FFI');
 const ffiLoaded = performance.now();
 libc();
 const bound = performance.now();
 console.log(`import of the backend's modules (Bun transpiling TS): ${ms(imported - t0)}`);
 console.log(
-  `require('bun:ffi'): ${ms(ffiLoaded - imported)}; dlopen of 12 symbols: ${ms(bound - ffiLoaded)}`,
+  `Bun.FFI: ${ms(ffiLoaded - imported)}; dlopen of libc's symbols: ${ms(bound - ffiLoaded)}`,
 );
 
 const { NamespaceHandle } = await import('../../src/net/netlink/namespace.js');

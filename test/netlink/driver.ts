@@ -99,10 +99,12 @@ try {
       const [netns, change, stopAt] = args as [string, string, TapStep];
       withNamespace(netns, 5000, (socket, ns) =>
         new ChangeApplier(ns, socket, {
-          afterTapStep: (step) => {
-            if (step !== stopAt) return;
-            print({ stopped: step });
-            block();
+          hooks: {
+            afterTapStep: (step) => {
+              if (step !== stopAt) return;
+              print({ stopped: step });
+              block();
+            },
           },
         }).apply([JSON.parse(change) as Change]),
       );

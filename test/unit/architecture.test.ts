@@ -170,9 +170,12 @@ describe('architecture', () => {
       const { files, packages } = closure(join(SRC, entry), runtimeStatic);
       expect(files.filter((file) => /^(net|plugin|cli)\//.test(file))).toEqual([]);
       expect(packages.filter((name) => /^(execa|yargs|ajv)/.test(name))).toEqual([]);
-      expect(readFileSync(join(SRC, 'entry.ts'), 'utf8')).toMatch(/import\('\.\/cli\/cli\.js'\)/);
     },
   );
+
+  it('loads the operator CLI by a dynamic import', () => {
+    expect(readFileSync(join(SRC, 'entry.ts'), 'utf8')).toMatch(/import\('\.\/cli\/cli\.js'\)/);
+  });
 
   it('keeps node:fs, node:os and node:crypto out of what the executable loads before a verb', () => {
     const { packages } = closure(join(SRC, 'main-native.ts'), runtimeStatic);

@@ -1,6 +1,5 @@
 // The read -> plan -> apply loop: which failures are retried, how often, what it hands back
-// for rollback (every attempted change), and how a kernel
-// failure reaches the runtime.
+// for rollback (every attempted change), and how a kernel failure reaches the runtime.
 import { describe, expect, it } from 'vitest';
 import { CniError } from '../../src/cni/errors.js';
 import type { NetBackend } from '../../src/net/backend.js';

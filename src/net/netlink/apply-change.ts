@@ -24,6 +24,7 @@ export interface ApplyHooks {
 export class ChangeApplier {
   /** ifindex by name, looked up once per name (forgotten when the link is deleted). */
   private readonly indexes: Map<string, number>;
+  private readonly hooks: ApplyHooks;
 
   /**
    * `known`: the ifindexes of the read the changes were planned on, so that a device it saw is
@@ -35,10 +36,10 @@ export class ChangeApplier {
   constructor(
     private readonly ns: NamespaceHandle,
     private readonly socket: RouteSocket,
-    private readonly hooks: ApplyHooks = {},
-    known: ReadonlyMap<string, number> = new Map(),
+    options: { known?: ReadonlyMap<string, number>; hooks?: ApplyHooks } = {},
   ) {
-    this.indexes = new Map(known);
+    this.indexes = new Map(options.known);
+    this.hooks = options.hooks ?? {};
   }
 
   /**

@@ -26,7 +26,7 @@ export const createNetlinkBackend: BackendFactory = ({ timeoutMs }): NetBackend 
       if (changes.length === 0) return;
       const known = readIndexes.get(netns);
       withNamespace(netns, timeoutMs, (socket, ns) =>
-        new ChangeApplier(ns, socket, {}, known).apply(changes),
+        new ChangeApplier(ns, socket, { known }).apply(changes),
       );
     },
 

@@ -54,7 +54,7 @@ function runSteps(
   socket: RouteSocket,
   hooks: ProbeHooks,
 ): ProbeFailure | undefined {
-  const applier = new ChangeApplier(ns, socket, hooks);
+  const applier = new ChangeApplier(ns, socket, { hooks });
   const steps: Array<[ProbeStep, () => void]> = [
     ['tap', () => applier.apply([PROBE_CHANGES.tap])],
     ['ingress', () => applier.apply([PROBE_CHANGES.ingress])],
