@@ -1,6 +1,6 @@
 // `urunc-tap install --chain-into NAME`: append urunc-tap to an existing conflist in place, with a backup.
 import { copyFileSync, constants, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, extname } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { CommandError, failure } from './command-error.js';
 import {
@@ -41,24 +41,21 @@ export function findChainTarget(
   entry: Record<string, unknown>,
 ): ChainTarget {
   // The files a runtime would load from the conf dir, as it sees them (libcni's ConfFiles).
-  const files = confFiles(confDir).map((path) => basename(path));
-  const matches = files.filter((file) => {
-    if (file === name || basename(file, extname(file)) === name) return true;
+  const matches = confFiles(confDir).filter((path) => {
+    if (basename(path) === name || basename(path, extname(path)) === name) return true;
     try {
-      return (
-        (JSON.parse(readFileSync(join(confDir, file), 'utf8')) as { name?: unknown }).name === name
-      );
+      return (JSON.parse(readFileSync(path, 'utf8')) as { name?: unknown }).name === name;
     } catch {
       return false;
     }
   });
   if (matches.length !== 1) {
-    const found = matches.length === 0 ? 'none' : matches.join(', ');
+    const found = matches.length === 0 ? 'none' : matches.map((path) => basename(path)).join(', ');
     throw new CommandError(
       `--chain-into ${name}: expected one conflist in ${confDir} named so, found ${found}`,
     );
   }
-  const file = join(confDir, matches[0]!);
+  const file = matches[0]!;
   if (extname(file) !== '.conflist') {
     // Its plugin list is implicit (one plugin): appending means rewriting it as a .conflist,
     // under another name, which is the operator's call to make.

@@ -15,7 +15,7 @@ interface Following {
   /** One line per action. */
   log: (line: string) => void;
   /** Test hook: resolves the watch like a signal would. */
-  stop?: Promise<void> | undefined;
+  stop?: Promise<void>;
 }
 
 /** --watch of a derived conflist: the primary conf dir it follows. */
@@ -29,7 +29,7 @@ export interface ChainWatchOptions extends Following {
 }
 
 /** How --watch runs, whatever it keeps in step. */
-interface WatchLoop extends Following {
+interface WatchLoop extends Omit<Following, 'entry'> {
   /** The directory whose changes call for a sync. */
   dir: string;
   /** What the "watching" line says it follows in `dir`. */

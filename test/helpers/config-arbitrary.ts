@@ -2,6 +2,10 @@
 // absent, valid, borderline or arbitrary JSON, so runs mix accepted and refused inputs.
 import fc from 'fast-check';
 
+/** The cniVersion values the plugin supports, and network names, in both generators. */
+const SUPPORTED_VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const;
+const NETWORK_NAMES = ['net1', 'urunc', 'a.b-c_d'] as const;
+
 const validName = fc
   .stringMatching(/^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,14}$/)
   .filter((n) => n !== '.' && n !== '..');
@@ -14,10 +18,8 @@ function around<T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
 /** A config object as a runtime might send it (or get wrong). */
 export const configArbitrary = fc.record(
   {
-    cniVersion: around(
-      fc.constantFrom('0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0', '0.2.0', '2.0.0'),
-    ),
-    name: around(fc.constantFrom('net1', 'urunc', 'a.b-c_d')),
+    cniVersion: around(fc.constantFrom(...SUPPORTED_VERSIONS, '0.2.0', '2.0.0')),
+    name: around(fc.constantFrom(...NETWORK_NAMES)),
     type: fc.constant('urunc-tap'),
     tapName: around(fc.oneof(validName, fc.string({ maxLength: 20 }))),
     owner: around(fc.integer({ min: -2, max: 2 ** 32 })),
@@ -37,8 +39,8 @@ export const configArbitrary = fc.record(
  */
 export const wireableConfigArbitrary = fc.record(
   {
-    cniVersion: fc.constantFrom('0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'),
-    name: fc.constantFrom('net1', 'urunc', 'a.b-c_d'),
+    cniVersion: fc.constantFrom(...SUPPORTED_VERSIONS),
+    name: fc.constantFrom(...NETWORK_NAMES),
     type: fc.constant('urunc-tap'),
     tapName: validName.filter((name) => name !== 'eth0' && name !== 'lo'),
     owner: fc.integer({ min: 0, max: 2 ** 32 - 2 }),

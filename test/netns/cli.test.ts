@@ -25,9 +25,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { test } from '../helpers/fixtures.js';
 import { podAnswersPing, snapshot, type Pod } from '../helpers/netns.js';
-import { ingressQdiscs, link, links, ourRules, redirectTargets } from '../helpers/observe.js';
+import { ingressQdiscs, link, linkNames, ourRules, redirectTargets } from '../helpers/observe.js';
 import { urunc } from '../helpers/operator.js';
-import { cni, netconf, PLUGIN } from '../helpers/plugin.js';
+import { cni, EXECUTABLE, netconf, PLUGIN } from '../helpers/plugin.js';
 import { ipn, sh, tcn } from '../helpers/sh.js';
 import { noNetns } from '../helpers/tier.js';
 import { waitFor } from '../helpers/wait.js';
@@ -352,9 +352,6 @@ function alone(command: string[], env: Record<string, string> = {}, input = '') 
   );
 }
 
-/** The self-contained executable every install copies (the Node.js entry copies its checkout's). */
-const EXECUTABLE = join(REPO, 'build', 'urunc-tap');
-
 /** An operator-facing failure: exit 1, nothing on stdout, one line on stderr, no JavaScript stack. */
 function expectOneLineError(
   out: { exitCode?: number; stdout: string; stderr: string },
@@ -392,6 +389,13 @@ const calico = {
     { type: 'calico', ipam: { type: 'calico-ipam' }, policy: { type: 'k8s' } },
     { type: 'portmap', snat: true, capabilities: { portMappings: true } },
   ],
+};
+
+/** The entry `--chain-into ... --pod-annotation example.com/urunc-tap` appends. */
+const annotatedEntry = {
+  type: 'urunc-tap',
+  podAnnotation: 'example.com/urunc-tap',
+  capabilities: { 'io.kubernetes.cri.pod-annotations': true },
 };
 
 /** `urunc-tap install` into `bin`, chaining into the conflist `name` of `conf`. */
@@ -494,7 +498,7 @@ describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
     expect(await redirectTargets(pod.ns, 'eth0')).toEqual(['tap0_urunc']);
     const deleted = await run([], { ...cniEnv, CNI_COMMAND: 'DEL' }, config);
     expect(deleted.exitCode, deleted.stdout + deleted.stderr).toBe(0);
-    expect((await links(pod.ns)).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+    expect(await linkNames(pod.ns)).toEqual(['eth0', 'lo']);
   });
 
   it("copies the running executable; the Node.js entry its checkout's build, or says to build it", async () => {
@@ -790,17 +794,12 @@ describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
 
     const out = await chain('--pod-annotation', 'example.com/urunc-tap');
     expect(out.exitCode, out.stderr).toBe(0);
-    const entry = {
-      type: 'urunc-tap',
-      podAnnotation: 'example.com/urunc-tap',
-      capabilities: { 'io.kubernetes.cri.pod-annotations': true },
-    };
     expect(out.stdout).toMatch(
       new RegExp(`chained .* into ${conf}/10-ptp.conflist \\(backup: .*\\.bak\\)$`),
     );
     expect(JSON.parse(readFileSync(join(conf, '10-ptp.conflist'), 'utf8')).plugins).toEqual([
       ...ptp.plugins,
-      entry,
+      annotatedEntry,
     ]);
     const backups = readdirSync(conf).filter((file) => file.endsWith('.bak'));
     expect(backups).toHaveLength(1);
@@ -818,17 +817,7 @@ describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
     // --all-pods: the operator says every pod of this conf dir runs urunc.
     const own = tempDir();
     writeFileSync(join(own, '10-ptp.conflist'), JSON.stringify(ptp));
-    const all = await urunc([
-      'install',
-      '--cni-bin-dir',
-      bin,
-      '--conf-dir',
-      own,
-      '--chain-into',
-      '10-ptp',
-      '--all-pods',
-      '--json',
-    ]);
+    const all = await urunc(chainIntoArgs(bin, own, '10-ptp', '--all-pods', '--json'));
     expect(all.exitCode, all.stderr).toBe(0);
     expect(all.json.chained).toMatchObject({
       file: join(own, '10-ptp.conflist'),
@@ -884,14 +873,7 @@ describe.skipIf(noNetns).concurrent('urunc-tap install', () => {
     const result = await installer;
     expect(result.exitCode, result.stderr).toBe(0);
     const plugins = JSON.parse(readFileSync(file, 'utf8')).plugins;
-    expect(plugins).toEqual([
-      ...calico.plugins,
-      {
-        type: 'urunc-tap',
-        podAnnotation: 'example.com/urunc-tap',
-        capabilities: { 'io.kubernetes.cri.pod-annotations': true },
-      },
-    ]);
+    expect(plugins).toEqual([...calico.plugins, annotatedEntry]);
     expect(result.stderr).toContain(
       `urunc-tap install: ${file} was written again without urunc-tap: chained `,
     );

@@ -1,7 +1,7 @@
 // tc-redirect-tap compatibility: its CNI_ARGS, IgnoreUnknown, and its result shape.
 import { describe, expect, it } from 'vitest';
 import { CniError } from '../../src/cni/errors.js';
-import { convertResult } from '../../src/cni/result.js';
+import { convertResult, type CniResult } from '../../src/cni/result.js';
 import { configWithCniArgs } from '../../src/plugin/cni-args.js';
 import { parseConfig } from '../../src/plugin/config.js';
 import { withVmInterface } from '../../src/plugin/result.js';
@@ -159,7 +159,7 @@ describe('tcRedirectTapResult', () => {
  * interface whose sandbox is the container ID, the one tap of the same name elsewhere (its
  * sandbox is the netns), and exactly one IP on the VM interface.
  */
-function vmconf(result: ReturnType<typeof convertResult>, containerId: string) {
+function vmconf(result: CniResult, containerId: string) {
   const interfaces = result.interfaces ?? [];
   const vm = interfaces.filter((entry) => entry.sandbox === containerId);
   expect(vm).toHaveLength(1);
