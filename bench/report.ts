@@ -11,6 +11,7 @@ import {
   type ScaleEntry,
 } from './results.js';
 import { executableTargets, problems, type Verdict } from './targets.js';
+import { launchText } from './subjects.js';
 
 const ms = (value: number) => value.toFixed(1);
 const times = (value: number) => `${value.toFixed(2)}x`;
@@ -162,12 +163,14 @@ function scaleBlock(results: Results, pods: number, skipped: string[]): string[]
 function targetsBlock(results: Results): string[] {
   const out = ["Targets (issue 12: this run's medians against the floors measured in this run)"];
   for (const subject of results.subjects) {
-    if (subject.targeted) {
+    if (subject.judged !== 'reference') {
       const { verdicts, unjudged } = executableTargets(results, subject);
       const met = verdicts.filter((verdict) => verdict.met).length;
-      out.push(
-        `${subject.short} (${subject.launch.argv.join(' ')}): ${met} of ${verdicts.length} met`,
-      );
+      const how =
+        subject.judged === 'diagnosis'
+          ? `would meet ${met} of ${verdicts.length}`
+          : `${met} of ${verdicts.length} met`;
+      out.push(`${subject.short} (${launchText(subject.launch)}): ${how}`);
       out.push(...verdicts.map(verdictLine));
       out.push(...unjudged.map(({ what, why }) => `  not judged  ${what}: ${why}`));
     } else {

@@ -51,7 +51,7 @@ export type Invocation = (
 export function pluginInvocation(launch: Launch, path: string): Invocation {
   return (pod, i, verb, added) => ({
     argv: launch.argv,
-    env: cniEnv(verb, pod, `bench-scale-${i}`, path),
+    env: { ...cniEnv(verb, pod, `bench-scale-${i}`, path), ...launch.env },
     stdin: networkConfig(
       verb === 'ADD' ? ptpResult(pod.netns) : added === undefined ? undefined : JSON.parse(added),
     ),

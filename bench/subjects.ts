@@ -4,9 +4,23 @@ import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './paths.js';
 
-/** A way to start a program: an absolute executable and its first arguments. */
+/** A way to start a program: an absolute executable, its first arguments, and extra env. */
 export interface Launch {
   argv: string[];
+  /** Set on top of the env each call gets (a runtime sets none of these). */
+  env?: Record<string, string>;
+}
+
+/**
+ * How the report judges a subject: against issue 12's targets; against them for diagnosis
+ * only (a variant no runtime would run, to show what a gap is made of); or not at all.
+ */
+export type Judged = 'targets' | 'diagnosis' | 'reference';
+
+/** A launch as a shell line would start it: "VAR=value /path/exe args". */
+export function launchText(launch: Launch): string {
+  const env = Object.entries(launch.env ?? {}).map(([name, value]) => `${name}=${value}`);
+  return [...env, ...launch.argv].join(' ');
 }
 
 /** The plugin in one of its builds, with the bare start of the runtime it runs on. */
@@ -18,8 +32,7 @@ export interface Subject {
   launch: Launch;
   /** Key of the runtime floor (a bare start) this build is compared with. */
   runtimeFloor: string;
-  /** Held to issue 12's targets (the shipped executable); otherwise shown for reference. */
-  targeted: boolean;
+  judged: Judged;
   /** In the scale run by default; otherwise only when asked for (--scale-node). */
   scaleByDefault: boolean;
 }
@@ -88,7 +101,22 @@ export function prepareLineup(work: string): Lineup {
       short: 'shipped executable',
       launch: { argv: [built(EXECUTABLE)] },
       runtimeFloor: 'bun',
-      targeted: true,
+      judged: 'targets',
+      scaleByDefault: true,
+    },
+    {
+      // Bun 1.4.1+ starts a helper thread (JSCWarmUp) once the JS heap has taken 64 MarkedBlocks
+      // of 16 KiB, as every network verb's does. Measured here: the tap deletion (RTM_DELLINK)
+      // of a DEL then takes ~6 ms longer in the kernel in DELs run one by one (~2 ms in these
+      // cycles), each DEL ~1.5 ms more CPU. Only this variable turns the thread off, and a
+      // runtime execs a plugin without it: the row shows what the thread costs, nothing more.
+      key: 'executable-helper-off',
+      label:
+        "diagnosis: the shipped executable with the runtime's JSC warm-up thread off (env BUN_JSC_useWarmUpMarkedBlocks=0, which no runtime sets)",
+      short: 'shipped executable, warm-up thread off (diagnosis)',
+      launch: { argv: [built(EXECUTABLE)], env: { BUN_JSC_useWarmUpMarkedBlocks: '0' } },
+      runtimeFloor: 'bun',
+      judged: 'diagnosis',
       scaleByDefault: true,
     },
     {
@@ -97,7 +125,7 @@ export function prepareLineup(work: string): Lineup {
       short: 'Node.js entry',
       launch: { argv: [built(NODE_ENTRY)] },
       runtimeFloor: 'node',
-      targeted: false,
+      judged: 'reference',
       scaleByDefault: false,
     },
   ];
