@@ -30,7 +30,7 @@ export function runEntry(entry: Entry): void {
       // one line, never a stack.
       const message = error instanceof Error ? error.message : String(error);
       process.exitCode = 1;
-      await entry.stdio.write(2, `urunc-tap: ${message} (this is a bug: please report it)\n`);
+      await writeLog(entry.stdio, `urunc-tap: ${message} (this is a bug: please report it)\n`);
     },
   );
 }
@@ -82,8 +82,21 @@ async function runCni({ stdio, load }: Entry): Promise<number> {
       `${prefix} failed (code ${outcome.error.code}) after ${ms} ms: ${outcome.error.message}\n`,
     );
   } else if (outcome.command !== 'VERSION') lines.push(`${prefix} ok in ${ms} ms\n`);
-  if (lines.length > 0) await stdio.write(2, lines.join(''));
+  if (outcome.unanswered) lines.push(`${prefix} ${outcome.unanswered.message}\n`);
+  if (lines.length > 0) await writeLog(stdio, lines.join(''));
   return outcome.exitCode;
+}
+
+/**
+ * Writes to stderr, which is only the log: when the runtime closed it (EPIPE) there is nowhere
+ * to say so, and the verb's answer on stdout, and its exit code, stand as they are.
+ */
+async function writeLog(stdio: Stdio, text: string): Promise<void> {
+  try {
+    await stdio.write(2, text);
+  } catch {
+    // Nowhere left to report it.
+  }
 }
 
 /**

@@ -20,6 +20,8 @@ export interface DispatchOutcome {
   /** The decoded network configuration, when stdin held one. */
   config?: Record<string, unknown>;
   error?: CniError;
+  /** Why `error` could not be written to stdout either: it reached the log only. */
+  unanswered?: CniError;
   /** What the protocol layer could not use and ignored (DEL only), for the log. */
   warnings: string[];
 }
@@ -34,14 +36,19 @@ export async function dispatch(io: CniIo, source: PluginSource): Promise<Dispatc
   let env: CniEnv | undefined;
   let config: Record<string, unknown> | undefined;
   const warnings: string[] = [];
+  const answer = async (text: string) => {
+    try {
+      await io.writeStdout(text);
+    } catch (thrown) {
+      throw new AnswerNotWritten(thrown);
+    }
+  };
   try {
     command = readCommand(io.getenv);
     const stdin = await io.readStdin();
     if (command === 'VERSION') {
       version = versionForVersionQuery(stdin);
-      await io.writeStdout(
-        JSON.stringify({ cniVersion: version, supportedVersions: SUPPORTED_VERSIONS }),
-      );
+      await answer(JSON.stringify({ cniVersion: version, supportedVersions: SUPPORTED_VERSIONS }));
       return { exitCode: 0, command, warnings };
     }
     config = decodeConfig(stdin);
@@ -60,7 +67,7 @@ export async function dispatch(io: CniIo, source: PluginSource): Promise<Dispatc
     // Loaded once the call is known to be well-formed: a refused one loads no networking code.
     const plugin = await load();
     if (command === 'ADD') {
-      await io.writeStdout(JSON.stringify(await plugin.add(request)));
+      await answer(JSON.stringify(await plugin.add(request)));
     } else if (command === 'DEL') {
       await plugin.del(request);
     } else {
@@ -76,14 +83,33 @@ export async function dispatch(io: CniIo, source: PluginSource): Promise<Dispatc
     return { exitCode: 0, command, env, config, warnings };
   } catch (thrown) {
     const error = toCniError(thrown);
-    const body: Record<string, unknown> = {
-      cniVersion: version,
-      code: error.code,
-      msg: error.message,
-    };
-    if (error.details) body.details = error.details;
-    await io.writeStdout(JSON.stringify(body));
-    return { exitCode: 1, command, env, config, error, warnings };
+    let unanswered: CniError | undefined;
+    // A stdout that refused the answer refuses the error too: then it is only logged.
+    if (!(error instanceof AnswerNotWritten)) {
+      const body: Record<string, unknown> = {
+        cniVersion: version,
+        code: error.code,
+        msg: error.message,
+      };
+      if (error.details) body.details = error.details;
+      try {
+        await answer(JSON.stringify(body));
+      } catch (failure) {
+        unanswered = failure as AnswerNotWritten;
+      }
+    }
+    return { exitCode: 1, command, env, config, error, unanswered, warnings };
+  }
+}
+
+/**
+ * Stdout did not take the answer: the runtime closed its end of the pipe (EPIPE), or gave no
+ * stdout at all (EBADF). Not a bug of ours; code 5, the spec's I/O failure.
+ */
+class AnswerNotWritten extends CniError {
+  constructor(cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(ErrorCode.IoFailure, `could not write the answer to stdout: ${why}`, '', { cause });
   }
 }
 

@@ -1,10 +1,11 @@
 // Points of the CNI spec the verbs must keep, on real namespaces: CNI_CONTAINERID is required
 // by ADD and CHECK, a result converted to an older version carries none of the newer
-// version's fields, and the config is read whole even from a stdin left non-blocking.
+// version's fields, the config is read whole even from a stdin left non-blocking, and a
+// closed stdout or stderr is an I/O failure of the answer or nothing, never a crash.
 import { fileURLToPath } from 'node:url';
 import { describe, expect } from 'vitest';
 import { test } from '../helpers/fixtures.js';
-import { snapshot } from '../helpers/netns.js';
+import { snapshot, type Pod } from '../helpers/netns.js';
 import { linkNames } from '../helpers/observe.js';
 import { cni, netconf, ptpLikeResult } from '../helpers/plugin.js';
 import { noNetns } from '../helpers/tier.js';
@@ -14,6 +15,19 @@ const NONBLOCKING_STDIN = [
   'python3',
   fileURLToPath(new URL('../helpers/nonblocking-stdin.py', import.meta.url)),
 ];
+
+/** Runs the plugin with its stdout or stderr a pipe nobody reads any more (EPIPE). */
+const closed = (stream: 'stdout' | 'stderr') => [
+  'python3',
+  fileURLToPath(new URL('../helpers/closed-stream.py', import.meta.url)),
+  stream,
+];
+
+/** ADD of a pod interface like ptp's in `pod`, the plugin run through `via`. */
+async function addThrough(pod: Pod, via: string[]) {
+  const config = netconf('1.0.0', { prevResult: ptpLikeResult('1.0.0', pod.netns) });
+  return { pod, added: await cni({ command: 'ADD', config, netns: pod.netns, via }) };
+}
 
 describe.skipIf(noNetns).concurrent('CNI spec', () => {
   test.for(['ADD', 'CHECK'])(
@@ -33,14 +47,33 @@ describe.skipIf(noNetns).concurrent('CNI spec', () => {
     },
   );
 
-  test('ADD reads its config from a stdin left non-blocking, whose first read says EAGAIN', async ({
+  // A stdin read whole although its first read(2) says EAGAIN; a stderr that is only the log.
+  test.for([
+    ['a stdin left non-blocking, whose first read says EAGAIN', NONBLOCKING_STDIN],
+    ['a closed stderr', closed('stderr')],
+  ] as const)(
+    'ADD wires the pod and answers, exit 0, with %s',
+    async ([, via], { pod: makePod }) => {
+      const { pod, added } = await addThrough(await makePod(), [...via]);
+      expect(added.exitCode, added.stdout + added.stderr).toBe(0);
+      expect(added.json.interfaces.map((i: { name: string }) => i.name)).toContain('tap0_urunc');
+      expect(await linkNames(pod.ns)).toContain('tap0_urunc');
+    },
+  );
+
+  test('a closed stdout fails ADD with one log line that says so, after what was done', async ({
     pod: makePod,
   }) => {
-    const pod = await makePod();
-    const config = netconf('1.0.0', { prevResult: ptpLikeResult('1.0.0', pod.netns) });
-    const added = await cni({ command: 'ADD', config, netns: pod.netns, via: NONBLOCKING_STDIN });
-    expect(added.exitCode, added.stdout + added.stderr).toBe(0);
-    expect(added.json.interfaces.map((i: { name: string }) => i.name)).toContain('tap0_urunc');
+    const { pod, added } = await addThrough(await makePod(), closed('stdout'));
+    expect(added.exitCode).toBe(1);
+    // The log still tells what ADD did: the runtime, without a result, will send DEL.
+    expect(added.stderr).toMatch(
+      /ADD .*: created tap tap0_urunc \(mtu 1500, mac [0-9a-f:]{17}\)\n/,
+    );
+    expect(added.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /: failed \(code 5\) after \d+ ms: could not write the answer to stdout: .*EPIPE/,
+    );
+    expect(added.stderr).not.toMatch(/bug|\n\s+at /);
     expect(await linkNames(pod.ns)).toContain('tap0_urunc');
   });
 

@@ -1,5 +1,5 @@
 // The protocol layer run on buffers, for its unit tests: the env as a record, stdin as text,
-// stdout captured.
+// stdout captured, or refused by a `refuse` that throws as a write(2) would.
 import { dispatch, type PluginSource } from '../../src/cni/dispatch.js';
 
 /** One dispatch: its outcome, what it printed, and that parsed (undefined when nothing). */
@@ -7,13 +7,14 @@ export async function runDispatch(
   env: Record<string, string | undefined>,
   stdin: string,
   source: PluginSource,
+  refuse?: () => never,
 ) {
   let stdout = '';
   const outcome = await dispatch(
     {
       getenv: (name) => env[name],
       readStdin: async () => Buffer.from(stdin),
-      writeStdout: (text) => void (stdout += text),
+      writeStdout: refuse ?? ((text) => void (stdout += text)),
     },
     source,
   );

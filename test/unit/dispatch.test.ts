@@ -305,3 +305,33 @@ describe('the plugin loader', () => {
     });
   });
 });
+
+describe('dispatch, when stdout refuses the answer', () => {
+  /** A dispatch whose every stdout write fails as a write to a pipe nobody reads. */
+  const unread = (env: Record<string, string>, stdin: string, source: PluginSource) =>
+    runDispatch(env, stdin, source, () => {
+      throw Object.assign(new Error('write(1): EPIPE (Broken pipe)'), { code: 'EPIPE' });
+    });
+
+  it('fails a done ADD with code 5 (I/O), and tries no error on the same stdout', async () => {
+    const { plugin, calls } = recorder();
+    const out = await unread(ENV, conf(), plugin);
+    expect(calls.map(([verb]) => verb)).toEqual(['add']);
+    expect(out.exitCode).toBe(1);
+    expect(out.error).toMatchObject({
+      code: 5,
+      message: 'could not write the answer to stdout: write(1): EPIPE (Broken pipe)',
+    });
+    expect(out.unanswered).toBeUndefined();
+  });
+
+  it('keeps the refusal of a bad config as the error, and says it was not answered', async () => {
+    const out = await unread(ENV, '{', recorder().plugin);
+    expect(out.exitCode).toBe(1);
+    expect(out.error?.code).toBe(6);
+    expect(out.unanswered).toMatchObject({
+      code: 5,
+      message: 'could not write the answer to stdout: write(1): EPIPE (Broken pipe)',
+    });
+  });
+});
