@@ -18,7 +18,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { failure } from './command-error.js';
+import { CommandError, failure } from './command-error.js';
 
 /** What a write did: the file was new, replaced, or already had this content and mode. */
 export type WriteOutcome = 'created' | 'replaced' | 'unchanged';
@@ -142,9 +142,16 @@ function syncDir(dir: string): void {
 
 /**
  * Puts a temp file into place: fsync, chmod (the mode given at creation is cut by the umask),
- * rename over `path`, fsync of the directory. The temp file is removed on any failure.
+ * rename over `path` (with `replacing`, only while `path` still holds it), fsync of the
+ * directory. The temp file is removed on any failure.
  */
-function commit(temp: string, path: string, mode: number, existed: boolean): WriteOutcome {
+function commit(
+  temp: string,
+  path: string,
+  mode: number,
+  existed: boolean,
+  replacing?: Buffer,
+): WriteOutcome {
   try {
     const fd = openSync(temp, 'r+');
     try {
@@ -153,6 +160,18 @@ function commit(temp: string, path: string, mode: number, existed: boolean): Wri
       closeSync(fd);
     }
     chmodSync(temp, mode);
+  } catch (error) {
+    discard(temp);
+    throw failure(error, `cannot write ${path}`);
+  }
+  // Checked last, so that only the rename itself is left between the check and the change.
+  if (replacing && !holds(path, replacing)) {
+    discard(temp);
+    throw new CommandError(
+      `${path} was written by someone else meanwhile: left as they wrote it (nothing of ours written)`,
+    );
+  }
+  try {
     renameSync(temp, path);
   } catch (error) {
     discard(temp);
@@ -176,12 +195,15 @@ function discard(temp: string): void {
 
 /**
  * Writes `content` to `path` with `mode` through a temp file in the same directory and a
- * rename; leaves the file alone (no write at all) when it already holds exactly that.
+ * rename; leaves the file alone (no write at all) when it already holds exactly that. With
+ * `replacing` (what the file held when the content was made from it), the file is replaced
+ * only if it still holds exactly that: another writer's version, written meanwhile, stays.
  */
 export function writeFileAtomic(
   path: string,
   content: string | Buffer,
   mode: number,
+  replacing?: Buffer,
 ): WriteOutcome {
   const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
   const stats = statOrUndefined(path);
@@ -200,7 +222,7 @@ export function writeFileAtomic(
     discard(temp);
     throw failure(error, `cannot write ${path}`);
   }
-  return commit(temp, path, mode, stats !== undefined);
+  return commit(temp, path, mode, stats !== undefined, replacing);
 }
 
 /**

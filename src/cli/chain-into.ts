@@ -7,6 +7,7 @@ import {
   chainedConflist,
   confFiles,
   loadConflist,
+  readConfFile,
   renderConflist,
   uruncTapEntries,
   type Conflist,
@@ -16,6 +17,8 @@ import {
 export interface ChainTarget {
   file: string;
   conflist: Conflist;
+  /** The bytes `conflist` was read from: the file is replaced only while it still holds them. */
+  read: Buffer;
   entry: Record<string, unknown>;
   /** It already has exactly `entry`: nothing to do. */
   alreadyChained: boolean;
@@ -63,11 +66,12 @@ export function findChainTarget(
       `${file} is not a conflist (a single plugin config): cannot chain into it; rewrite it as a .conflist first`,
     );
   }
-  const conflist = loadConflist(file);
+  const read = readConfFile(file);
+  const conflist = loadConflist(file, read);
   const existing = uruncTapEntries(conflist);
-  if (existing.length === 0) return { file, conflist, entry, alreadyChained: false };
+  if (existing.length === 0) return { file, conflist, read, entry, alreadyChained: false };
   if (existing.length === 1 && canonical(existing[0]) === canonical(entry)) {
-    return { file, conflist, entry, alreadyChained: true };
+    return { file, conflist, read, entry, alreadyChained: true };
   }
   throw new CommandError(
     `${file} already chains urunc-tap as ${existing.map((e) => JSON.stringify(e)).join(', ')}, not as ${JSON.stringify(entry)}; left unchanged: edit it by hand`,
@@ -97,17 +101,20 @@ export function chainInto(target: ChainTarget, now = new Date()): string {
 
 /**
  * Appends the entry to the target's plugins: the new file replaces the old one whole (temp
- * file + rename in the same directory), with the same mode.
+ * file + rename in the same directory), with the same mode, unless the file no longer holds
+ * what was read: a network agent that wrote its conflist again in between (Calico's and
+ * Cilium's do when they restart) keeps its version, and the next sync chains into that one.
  */
 export function writeChained(target: ChainTarget): void {
-  const { file, conflist, entry } = target;
+  const { file, conflist, read, entry } = target;
   let mode: number;
   try {
     mode = statSync(file).mode & 0o7777;
   } catch (error) {
     throw failure(error, `cannot read ${file}`);
   }
-  writeFileAtomic(file, renderConflist(chainedConflist(conflist, entry).conflist), mode);
+  const chained = renderConflist(chainedConflist(conflist, entry).conflist);
+  writeFileAtomic(file, chained, mode, read);
 }
 
 /** What chaining did, in one line: chained (with its backup), or already chained. */

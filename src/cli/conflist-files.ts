@@ -56,22 +56,25 @@ export function confFiles(dir: string): string[] {
     .map((name) => join(dir, name));
 }
 
+/** The bytes of a conf file; a failure to read it is one line naming it. */
+export function readConfFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw failure(error, `cannot read ${file}`);
+  }
+}
+
 /**
  * Reads `file` as libcni does: a .conflist must have a string `name` and a non-empty
  * `plugins` list of objects with a `type`; a .conf or .json holds one plugin config (with a
  * `type`), which becomes a list of that one plugin under the config's own name and cniVersion
  * (libcni's ConfListFromConf keeps the whole config as the plugin). One-line errors naming the file.
  */
-export function loadConflist(file: string): Conflist {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw failure(error, `cannot read ${file}`);
-  }
+export function loadConflist(file: string, bytes = readConfFile(file)): Conflist {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     throw new CommandError(`${file} is not valid JSON: ${(error as Error).message}`);
   }

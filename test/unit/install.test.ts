@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { copyFileAtomic, removeStaleTemps, writeFileAtomic } from '../../src/cli/atomic-file.js';
-import { chainInto, findChainTarget } from '../../src/cli/chain-into.js';
+import { chainInto, findChainTarget, writeChained } from '../../src/cli/chain-into.js';
 import { CommandError } from '../../src/cli/command-error.js';
 import {
   chainedConflist,
@@ -234,6 +234,19 @@ describe('atomic writes', () => {
     expect(readdirSync(dir)).toEqual(['f.conflist']);
   });
 
+  it('replaces only what its content was made from: a file written meanwhile stays as it is', () => {
+    const dir = tempDir();
+    const file = join(dir, 'f.conflist');
+    writeFileSync(file, 'one\n');
+    expect(writeFileAtomic(file, 'two\n', 0o644, Buffer.from('one\n'))).toBe('replaced');
+    // Made from "one", but someone wrote "two" since: theirs stays, and no temp file is left.
+    expect(() => writeFileAtomic(file, 'three\n', 0o644, Buffer.from('one\n'))).toThrow(
+      `${file} was written by someone else meanwhile: left as they wrote it`,
+    );
+    expect(readFileSync(file, 'utf8')).toBe('two\n');
+    expect(readdirSync(dir)).toEqual(['f.conflist']);
+  });
+
   it('copies a file the same way, with the mode given', () => {
     const dir = tempDir();
     const source = join(dir, 'source');
@@ -324,6 +337,24 @@ describe('--chain-into', () => {
     ]);
     // The same entry again: nothing to do.
     expect(findChainTarget(dir, 'podnet', annotated).alreadyChained).toBe(true);
+  });
+
+  it("keeps an agent's conflist written between the read and the write, and chains into it next", () => {
+    const dir = confDir({ '10-ptp.conflist': ptp });
+    const file = join(dir, '10-ptp.conflist');
+    const target = findChainTarget(dir, 'podnet', annotated);
+    // The agent restarts and writes its conflist again, with a change of its own.
+    const rewritten = { ...ptp, plugins: [{ type: 'ptp', mtu: 1400 }] };
+    writeFileSync(file, JSON.stringify(rewritten));
+    expect(() => writeChained(target)).toThrow(`${file} was written by someone else meanwhile`);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(rewritten);
+    // The next sync reads what the agent wrote, and chains into that.
+    writeChained(findChainTarget(dir, 'podnet', annotated));
+    expect(JSON.parse(readFileSync(file, 'utf8')).plugins).toEqual([
+      { type: 'ptp', mtu: 1400 },
+      annotated,
+    ]);
+    expect(readdirSync(dir)).toEqual(['10-ptp.conflist']);
   });
 
   it.each([
