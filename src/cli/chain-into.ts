@@ -1,11 +1,12 @@
 // `urunc-tap install --chain-into NAME`: append urunc-tap to an existing conflist in place, with a backup.
 import { copyFileSync, constants, readFileSync, statSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { CommandError, failure } from './command-error.js';
 import {
   chainedConflist,
   confFiles,
+  goExt,
   loadConflist,
   readConfFile,
   renderConflist,
@@ -45,7 +46,8 @@ export function findChainTarget(
 ): ChainTarget {
   // The files a runtime would load from the conf dir, as it sees them (libcni's ConfFiles).
   const matches = confFiles(confDir).filter((path) => {
-    if (basename(path) === name || basename(path, extname(path)) === name) return true;
+    // Extensions as libcni sees them (goExt): a file named `.conflist` is a conflist.
+    if (basename(path) === name || basename(path, goExt(path)) === name) return true;
     try {
       return (JSON.parse(readFileSync(path, 'utf8')) as { name?: unknown }).name === name;
     } catch {
@@ -59,7 +61,7 @@ export function findChainTarget(
     );
   }
   const file = matches[0]!;
-  if (extname(file) !== '.conflist') {
+  if (goExt(file) !== '.conflist') {
     // Its plugin list is implicit (one plugin): appending means rewriting it as a .conflist,
     // under another name, which is the operator's call to make.
     throw new CommandError(

@@ -23,12 +23,13 @@ export interface LoadedConflist {
 }
 
 /**
- * Go's filepath.Ext: from the last dot of the name on, "" without one. Unlike Node's extname,
- * a dot-file's whole name counts (libcni loads `.conflist` and `.x.conflist` alike).
+ * Go's filepath.Ext: from the last dot of the path's last element on, "" without one. Unlike
+ * Node's extname, a dot-file's whole name counts (libcni loads `.conflist` and `.x.conflist`
+ * alike).
  */
-function goExt(name: string): string {
-  const dot = name.lastIndexOf('.');
-  return dot < 0 ? '' : name.slice(dot);
+export function goExt(path: string): string {
+  const dot = path.lastIndexOf('.');
+  return dot < 0 || dot < path.lastIndexOf('/') ? '' : path.slice(dot);
 }
 
 /** Go's sort.Strings: byte order of the UTF-8 names, not JavaScript's UTF-16 order. */

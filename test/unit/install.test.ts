@@ -23,6 +23,7 @@ import { CommandError } from '../../src/cli/command-error.js';
 import {
   chainedConflist,
   confFiles,
+  goExt,
   loadConflist,
   primaryConflist,
   uruncTapEntry,
@@ -87,6 +88,13 @@ describe('the primary conflist (libcni and containerd order)', () => {
       'b.conf',
       'c-link.conf',
     ]);
+  });
+
+  it("names extensions as Go's filepath.Ext: a dot-file's whole name, never a directory's dot", () => {
+    expect(goExt('/etc/cni/net.d/10-ptp.conflist')).toBe('.conflist');
+    expect(goExt('/etc/cni/net.d/.conflist')).toBe('.conflist');
+    expect(goExt('/etc/cni/net.d/a.b.conf')).toBe('.conf');
+    expect(goExt('/etc/cni/net.d/10-ptp')).toBe('');
   });
 
   it('takes the first file, and fails on a first file that is broken rather than taking the next', () => {
@@ -308,6 +316,15 @@ describe('--chain-into', () => {
     for (const name of ['10-ptp.conflist', '10-ptp', 'podnet']) {
       expect(findChainTarget(dir, name, annotated).file).toBe(join(dir, '10-ptp.conflist'));
     }
+  });
+
+  it('takes a dot-file as libcni does: `.conflist` is a conflist, found by its network name', () => {
+    // Before, Node's extname saw no extension in ".conflist" and refused it as a single config.
+    const dir = confDir({ '.conflist': ptp });
+    const file = join(dir, '.conflist');
+    expect(findChainTarget(dir, 'podnet', annotated).file).toBe(file);
+    writeChained(findChainTarget(dir, 'podnet', annotated));
+    expect(JSON.parse(readFileSync(file, 'utf8')).plugins).toEqual([{ type: 'ptp' }, annotated]);
   });
 
   it('looks only at the files a runtime loads: a directory of that name is none of them', () => {
