@@ -1,4 +1,5 @@
-// `npm run bench`: urunc-tap's verbs in its two builds, next to the floors measured in the same
+// `npm run bench`: urunc-tap's verbs in its two builds (and the executable with JSC's warm-up
+// thread off, for diagnosis), next to the floors measured in the same
 // run (the runtimes' bare starts, the same kernel work by plain ip/tc), judged on issue 12's
 // targets. Options: see USAGE below. Exits 0 whatever the timings; 1 when a verb fails or
 // something is left behind.
@@ -27,7 +28,7 @@ import {
   type ScaleResult,
 } from './scale.js';
 import { createSpawnCounter } from './spawn-count.js';
-import { prepareLineup } from './subjects.js';
+import { prepareLineup, runRequest } from './subjects.js';
 
 const USAGE = `usage: npm run bench -- [--cycles N] [--warmup N] [--pods N] [--scale-node]
   --cycles N      measured cycles (default 30); each runs every floor and every build's verbs once
@@ -130,7 +131,7 @@ async function main(): Promise<number> {
       // Everything once per cycle, in a rotating order, so that load changes hit all alike.
       const steps: Array<() => Promise<void>> = [
         ...floors.map((floor) => async () => {
-          const measured = await measurer.run({ ...floor.launch, env: { PATH } });
+          const measured = await measurer.run(runRequest(floor.launch, { PATH }));
           if (record) floorRuns.get(floor.key)!.push(measured);
         }),
         async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Measured, Measurer } from './measurer.js';
 import { SHELL_FLOOR_DIR } from './paths.js';
 import { createPod, destroyPods, leftovers, type BenchPod, type Leftovers } from './pods.js';
-import { launchText, type Launch } from './subjects.js';
+import { launchText, runRequest, type Launch } from './subjects.js';
 
 /** The verbs of a cycle, in the order they run. */
 export const VERBS = ['VERSION', 'ADD', 'CHECK', 'DEL', 'STATUS'] as const;
@@ -113,11 +113,7 @@ export async function pluginCycle(
     const containerId = `bench-${id}`;
     const run = async (verb: Verb, env: Record<string, string>, stdin: string) => {
       hooks.before?.(verb);
-      const measured = await measurer.run({
-        argv: launch.argv,
-        env: { ...env, ...launch.env },
-        stdin,
-      });
+      const measured = await measurer.run(runRequest(launch, env, stdin));
       hooks.after?.(verb);
       return ok(`${launchText(launch)} ${verb}`, measured);
     };

@@ -13,7 +13,7 @@ import {
   type Leftovers,
 } from './pods.js';
 import { quantile } from './stats.js';
-import type { Launch } from './subjects.js';
+import { runRequest, type Launch } from './subjects.js';
 
 /** Wall time and failures of one parallel wave. */
 export interface Wave {
@@ -49,13 +49,14 @@ export type Invocation = (
 
 /** The plugin as a runtime calls it: ptp's result on ADD, ADD's result on DEL. */
 export function pluginInvocation(launch: Launch, path: string): Invocation {
-  return (pod, i, verb, added) => ({
-    argv: launch.argv,
-    env: { ...cniEnv(verb, pod, `bench-scale-${i}`, path), ...launch.env },
-    stdin: networkConfig(
-      verb === 'ADD' ? ptpResult(pod.netns) : added === undefined ? undefined : JSON.parse(added),
-    ),
-  });
+  return (pod, i, verb, added) =>
+    runRequest(
+      launch,
+      cniEnv(verb, pod, `bench-scale-${i}`, path),
+      networkConfig(
+        verb === 'ADD' ? ptpResult(pod.netns) : added === undefined ? undefined : JSON.parse(added),
+      ),
+    );
 }
 
 /** The shell floor's add.sh and del.sh. */

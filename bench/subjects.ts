@@ -1,13 +1,15 @@
-// What the benchmark runs: the plugin's two builds, and the runtimes' bare starts beside them.
+// What the benchmark runs: the plugin's two builds, the executable again with JSC's warm-up
+// thread off (a diagnosis), and the runtimes' bare starts beside them.
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import type { RunRequest } from './measurer.js';
 import { ROOT } from './paths.js';
 
 /** A way to start a program: an absolute executable, its first arguments, and extra env. */
 export interface Launch {
   argv: string[];
-  /** Set on top of the env each call gets (a runtime sets none of these). */
+  /** Set on top of the env each call gets (no runtime sets these of its own). */
   env?: Record<string, string>;
 }
 
@@ -15,7 +17,16 @@ export interface Launch {
  * How the report judges a subject: against issue 12's targets; against them for diagnosis
  * only (a variant no runtime would run, to show what a gap is made of); or not at all.
  */
-export type Judged = 'targets' | 'diagnosis' | 'reference';
+type Judged = 'targets' | 'diagnosis' | 'reference';
+
+/** The run of `launch`: `env` with the launch's own on top, and `stdin`. */
+export function runRequest(
+  launch: Launch,
+  env: Record<string, string>,
+  stdin?: string,
+): RunRequest {
+  return { argv: launch.argv, env: { ...env, ...launch.env }, stdin };
+}
 
 /** A launch as a shell line would start it: "VAR=value /path/exe args". */
 export function launchText(launch: Launch): string {
@@ -67,7 +78,8 @@ function built(path: string, mode = constants.X_OK): string {
 }
 
 /**
- * The two builds `npm run build` made, each next to its runtime's bare start: `node -e 0`, and
+ * The two builds `npm run build` made (the executable twice: as shipped, and with the warm-up
+ * thread off), each next to its runtime's bare start: `node -e 0`, and
  * an empty program (bench/entries/bare.ts) compiled into `work` the way the executable is.
  * `/bin/true` is the floor of any process as the stopwatch sees it (spawn, exec, wait4).
  */
@@ -106,13 +118,13 @@ export function prepareLineup(work: string): Lineup {
     },
     {
       // Bun 1.4.1+ starts a helper thread (JSCWarmUp) once the JS heap has taken 64 MarkedBlocks
-      // of 16 KiB, as every network verb's does. Measured here: the tap deletion (RTM_DELLINK)
-      // of a DEL then takes ~6 ms longer in the kernel in DELs run one by one (~2 ms in these
-      // cycles), each DEL ~1.5 ms more CPU. Only this variable turns the thread off, and a
-      // runtime execs a plugin without it: the row shows what the thread costs, nothing more.
+      // of 16 KiB, as ADD's and DEL's do. Measured here: the tap deletion (RTM_DELLINK) of a
+      // DEL then takes ~6 ms longer in the kernel in DELs run one by one (2-5 ms in these
+      // cycles), each DEL ~1.5 ms more CPU. Only this variable turns the thread off, and no
+      // runtime sets it of its own: the row shows what the thread costs, nothing more.
       key: 'executable-helper-off',
       label:
-        "diagnosis: the shipped executable with the runtime's JSC warm-up thread off (env BUN_JSC_useWarmUpMarkedBlocks=0, which no runtime sets)",
+        "diagnosis: the shipped executable with the runtime's JSC warm-up thread off (env BUN_JSC_useWarmUpMarkedBlocks=0, which no runtime sets of its own)",
       short: 'shipped executable, warm-up thread off (diagnosis)',
       launch: { argv: [built(EXECUTABLE)], env: { BUN_JSC_useWarmUpMarkedBlocks: '0' } },
       runtimeFloor: 'bun',

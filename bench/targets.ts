@@ -38,7 +38,7 @@ function verdict(what: string, value: number, limit: number, unit: string, basis
   return { what, value, limit, unit, basis, met: value <= limit };
 }
 
-/** The shipped executable's targets (issue 12). */
+/** The shipped executable's targets (issue 12), also judged on its diagnosis variant. */
 export function executableTargets(
   results: Results,
   subject: Subject,

@@ -7,7 +7,12 @@ declare const Bun:
       CryptoHasher: new (algorithm: 'sha256') => {
         update(data: string): { digest(encoding: 'hex'): string };
       };
-      /** The native half of `bun:ffi` (its dlopen returns an Error rather than throwing). */
-      FFI?: Pick<typeof import('bun:ffi'), 'dlopen' | 'read'>;
+      /** The native half of `bun:ffi`: its dlopen returns an Error rather than throwing. */
+      FFI?: Pick<typeof import('bun:ffi'), 'read'> & {
+        dlopen<Symbols>(
+          path: string,
+          symbols: Record<keyof Symbols, import('bun:ffi').FFIFunction>,
+        ): import('bun:ffi').Library<Symbols> | Error;
+      };
     }
   | undefined;

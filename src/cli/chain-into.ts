@@ -46,7 +46,6 @@ export function findChainTarget(
 ): ChainTarget {
   // The files a runtime would load from the conf dir, as it sees them (libcni's ConfFiles).
   const matches = confFiles(confDir).filter((path) => {
-    // Extensions as libcni sees them (goExt): a file named `.conflist` is a conflist.
     if (basename(path) === name || basename(path, goExt(path)) === name) return true;
     try {
       return (JSON.parse(readFileSync(path, 'utf8')) as { name?: unknown }).name === name;
@@ -61,6 +60,7 @@ export function findChainTarget(
     );
   }
   const file = matches[0]!;
+  // Extensions as libcni sees them (goExt): a file named `.conflist` is a conflist.
   if (goExt(file) !== '.conflist') {
     // Its plugin list is implicit (one plugin): appending means rewriting it as a .conflist,
     // under another name, which is the operator's call to make.

@@ -3,7 +3,8 @@
 // runtime gives a plugin pipes, read to their end and written in full, plain system calls on
 // fds 0, 1 and 2. (A process's stdin/stdout streams cost far more to set up than the verb's own
 // work: in Bun ~10 ms, a Bun-compiled program that writes one line through process.stdout
-// takes 16 ms, an empty one 4 ms.) No node:fs here: the executable never loads it.
+// takes 16 ms, an empty one 4 ms.) No node:fs here: the executable's stdio must not load it
+// (test/unit/architecture.test.ts checks what main-native.ts loads before a verb).
 import { CniError, ErrorCode } from './errors.js';
 
 /** A conflist entry is a few KiB; a megabyte is already absurd, and bounds memory. */
@@ -24,9 +25,9 @@ function stdinTooLarge(): CniError {
 }
 
 /** read(2) into a buffer: the bytes read, 0 at the end; throws an error with a `code` (errno). */
-export type ReadCall = (buffer: Uint8Array) => number;
+type ReadCall = (buffer: Uint8Array) => number;
 /** write(2) of some bytes: how many were written; throws an error with a `code` (errno). */
-export type WriteCall = (bytes: Uint8Array) => number;
+type WriteCall = (bytes: Uint8Array) => number;
 
 /** Waits `ms` without leaving the thread (for a descriptor that said EAGAIN). */
 function pause(ms: number): void {

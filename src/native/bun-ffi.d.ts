@@ -1,9 +1,9 @@
-// The part of Bun's `bun:ffi` that libc.ts uses (the `bun` npm package ships no types).
+// The types of Bun's `bun:ffi` that libc.ts declares its symbols with, and the module's own
+// dlopen and read, its fallback when `Bun.FFI` is absent (the `bun` npm package ships no types).
 
 declare module 'bun:ffi' {
   /** The C types libc.ts declares its symbols with. */
-  export type FFITypeName =
-    'i32' | 'u32' | 'u64' | 'usize' | 'i64_fast' | 'ptr' | 'cstring' | 'void';
+  export type FFITypeName = 'i32' | 'u32' | 'u64' | 'usize' | 'i64_fast' | 'ptr' | 'cstring';
 
   /** One symbol's signature. */
   export interface FFIFunction {
@@ -18,7 +18,6 @@ declare module 'bun:ffi' {
   /** A loaded library: its symbols as JS functions. */
   export interface Library<Symbols> {
     symbols: Symbols;
-    close(): void;
   }
 
   /** Loads `path` and compiles a trampoline per symbol. */
@@ -26,9 +25,6 @@ declare module 'bun:ffi' {
     path: string,
     symbols: Record<keyof Symbols, FFIFunction>,
   ): Library<Symbols>;
-
-  /** The address of a typed array's first byte. */
-  export function ptr(view: ArrayBufferView, byteOffset?: number): Pointer;
 
   /** Reads native memory at an address. */
   export const read: {

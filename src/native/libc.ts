@@ -1,7 +1,7 @@
 // The only door to native code: the few libc calls the executable needs (its standard streams,
 // rtnetlink, tun), bound through Bun's FFI at first use, each failing with a SysError that names
 // the call and its errno.
-import type { Library, PointerArgument } from 'bun:ffi';
+import type { PointerArgument } from 'bun:ffi';
 
 /** A libc call that returned -1: which call, and errno by number, name and text. */
 export class SysError extends Error {
@@ -25,7 +25,7 @@ export class LibcUnavailable extends Error {
   override readonly name = 'LibcUnavailable';
 }
 
-/** errno numbers of asm-generic/errno-base.h and errno.h that this backend can meet. */
+/** errno numbers of asm-generic/errno-base.h and errno.h that these calls can meet. */
 const ERRNO_NAMES: Record<number, string> = {
   1: 'EPERM',
   2: 'ENOENT',
@@ -149,7 +149,7 @@ export function libc(): Libc {
       `the netlink backend needs Bun's FFI (bun:ffi): ${(error as Error).message}`,
     );
   }
-  const lib: Library<Symbols> = ffi.dlopen<Symbols>('libc.so.6', {
+  const lib = ffi.dlopen<Symbols>('libc.so.6', {
     socket: { args: ['i32', 'i32', 'i32'], returns: 'i32' },
     bind: { args: ['i32', 'ptr', 'u32'], returns: 'i32' },
     setsockopt: { args: ['i32', 'i32', 'i32', 'ptr', 'u32'], returns: 'i32' },

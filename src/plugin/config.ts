@@ -101,8 +101,9 @@ export function deleteIdentity(raw: Record<string, unknown>): {
   }
   const problem = networkNameProblem(name);
   if (problem) throw configError('name', `has invalid value ${JSON.stringify(name)}: ${problem}`);
-  const usable = timeoutMs !== undefined && !keySchemaError('timeoutMs', timeoutMs);
-  return { network: name, timeoutMs: usable ? (timeoutMs as number) : DEFAULT_TIMEOUT_MS };
+  // A non-number fails the schema's type anyway; undefined alone would pass a schema check.
+  const usable = typeof timeoutMs === 'number' && !keySchemaError('timeoutMs', timeoutMs);
+  return { network: name, timeoutMs: usable ? timeoutMs : DEFAULT_TIMEOUT_MS };
 }
 
 /**

@@ -178,7 +178,7 @@ export function isAttachmentTap(id: AttachmentId, link: Link): boolean {
 
 /**
  * This attachment's taps in a namespace (normally one; more if tapName changed meanwhile, or
- * an ADD was killed while creating one).
+ * the Node.js entry's ADD was killed between creating one and naming it).
  */
 export function attachmentTaps(snapshot: NamespaceSnapshot, id: AttachmentId): Link[] {
   return snapshot.links.filter((link) => isAttachmentTap(id, link));

@@ -36,7 +36,7 @@ export interface AddPlan {
  * work for no one: redirects to deleted devices on the pod interface and the tap, whoever made
  * them (the runtime's own in-kill cleanup used to leave those), and taps of this attachment
  * under another name (tapName changed since an earlier ADD, or its half-made tap under its
- * staging name: an ADD killed mid-create).
+ * staging name: the Node.js entry's ADD killed between its two commands).
  */
 export function planAdd(
   snapshot: NamespaceSnapshot,

@@ -67,8 +67,8 @@ async function add(platform: Platform, log: Log, request: VerbRequest): Promise<
     const created = changes.some((change) => change.op === 'create-tap');
     const mac = created ? tapMac(attachment) : linkNamed(state, attachment.tapName)!.mac;
     const mtu = config.mtu ?? podIf.mtu;
-    const vmMac = config.tcRedirectTapResult ? podIf.mac : undefined;
-    return addResult(config.prevResult, request.version, attachment, { mac, mtu }, vmMac);
+    const podMac = config.tcRedirectTapResult ? podIf.mac : undefined;
+    return addResult(config.prevResult, request.version, attachment, { mac, mtu }, podMac);
   });
 }
 

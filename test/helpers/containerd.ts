@@ -12,7 +12,7 @@ import { buildPauseImage, PAUSE_IMAGE } from './cri-pause-image.js';
 import { answersPing } from './fake-guest.js';
 import { hostDirs, installWithImage } from './installer-image.js';
 import { REFERENCE_PLUGINS } from './libcni.js';
-import { links } from './observe.js';
+import { linkNames } from './observe.js';
 import { SHIPPED } from './plugin.js';
 import { ipn, sh } from './sh.js';
 import { waitFor } from './wait.js';
@@ -457,7 +457,7 @@ export class CriNode {
 
   /** Links of the node namespace other than lo (ptp's host-side veths). */
   async nodeLinks(): Promise<string[]> {
-    return (await links(this.nodeNs)).map((link) => link.name).filter((name) => name !== 'lo');
+    return (await linkNames(this.nodeNs)).filter((name) => name !== 'lo');
   }
 
   /** Whether `ip` answers ping from the node namespace. */

@@ -1,6 +1,6 @@
 // What a pod's network namespace holds of urunc-tap's wiring, read with ip/tc (any redirect
 // counts, marked or not: a stray one black-holes a pod just the same).
-import { ingressQdiscs, ingressRules, links, redirectsOf } from './observe.js';
+import { ingressQdiscs, ingressRules, linkNames, redirectsOf } from './observe.js';
 
 /** The default tap name and pod interface of the conflists this tier uses. */
 const TAP = 'tap0_urunc';
@@ -24,7 +24,7 @@ async function redirects(ns: string, dev: string, present: string[]): Promise<st
 
 /** Reads the wiring of namespace `ns` (a name under /run/netns). */
 export async function wiring(ns: string): Promise<Wiring> {
-  const names = (await links(ns)).map((link) => link.name).filter((name) => name !== 'lo');
+  const names = (await linkNames(ns)).filter((name) => name !== 'lo');
   return {
     links: names.sort(),
     ingress: await ingressQdiscs(ns),

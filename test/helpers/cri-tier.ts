@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { BUSYBOX } from './cri-pause-image.js';
 import { REFERENCE_PLUGINS } from './libcni.js';
-import { noNetns, tierVerdict } from './tier.js';
+import { noNetns } from './tier.js';
+import { tierVerdict } from './tier-verdict.js';
 
 function probe(): string | undefined {
   if (noNetns) return 'real network namespaces are unavailable';

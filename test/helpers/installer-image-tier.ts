@@ -2,7 +2,7 @@
 // installer-image.ts so that its users (containerd.ts, hence every CRI file) do not pay for the
 // probe at import, nor fail on it under CI=true when they never run podman.
 import { execaSync } from 'execa';
-import { tierVerdict } from './tier.js';
+import { tierVerdict } from './tier-verdict.js';
 
 function probe(): string | undefined {
   if (process.getuid?.() !== 0) return 'not running as root';

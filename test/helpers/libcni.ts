@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inSandbox, type Sandbox } from './sandbox.js';
-import { tierVerdict } from './tier.js';
+import { tierVerdict } from './tier-verdict.js';
 
 const BUILD_SCRIPT = fileURLToPath(new URL('../libcni-client/build.sh', import.meta.url));
 const REPO_BIN = fileURLToPath(new URL('../../bin', import.meta.url));

@@ -97,6 +97,20 @@ export function withoutCapabilities(capabilities: string[]): string[] {
   return ['setpriv', '--inh-caps', drop, '--bounding-set', drop, '--'];
 }
 
+/** A Python helper of this directory, as the start of a `via`. */
+const pythonHelper = (name: string) => [
+  'python3',
+  fileURLToPath(new URL(`./${name}`, import.meta.url)),
+];
+
+/** `via` that gives the plugin a non-blocking stdin, the config arriving only after a pause. */
+export const NONBLOCKING_STDIN = pythonHelper('nonblocking-stdin.py');
+
+/** `via` that gives the plugin a stdout or stderr nobody reads any more (writes say EPIPE). */
+export function closedStream(stream: 'stdout' | 'stderr'): string[] {
+  return [...pythonHelper('closed-stream.py'), stream];
+}
+
 /** A plugin config entry as a runtime sends it for `cniVersion`. */
 export function netconf(
   cniVersion: string,

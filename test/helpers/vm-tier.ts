@@ -2,7 +2,8 @@
 // a tier that cannot run fails instead of being skipped, as for the real-namespace tier.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { noNetns, tierVerdict } from './tier.js';
+import { noNetns } from './tier.js';
+import { tierVerdict } from './tier-verdict.js';
 
 function probe(): string | undefined {
   if (noNetns) return 'real network namespaces are unavailable';

@@ -14,7 +14,8 @@ import { test } from '../helpers/fixtures.js';
 import { POD_IP, type Pod } from '../helpers/netns.js';
 import { handPodIpToGuest } from '../helpers/guest-traffic.js';
 import { ipn, tcn } from '../helpers/sh.js';
-import { drive, noNetlinkTier, startDriver } from './bun.js';
+import { noNetns } from '../helpers/tier.js';
+import { drive, noBun, startDriver } from './bun.js';
 import { filtersFromIproute, ingressQdiscsFromIproute, linksFromIproute } from './iproute-model.js';
 
 const TAP = 'tap0_urunc';
@@ -114,7 +115,7 @@ async function ipLink(ns: string, dev: string): Promise<Record<string, any> | un
 /** JSON drops undefined members: the model read back through the driver, normalised alike. */
 const viaJson = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
-describe.skipIf(noNetlinkTier)('netlink backend on real namespaces', () => {
+describe.skipIf(noNetns || noBun)('netlink backend on real namespaces', () => {
   test('read gives the model iproute2 shows: veths, taps, ingress and clsact, foreign and orphaned filters', async ({
     pod,
   }) => {

@@ -1,6 +1,6 @@
 // Micro-benchmark of the netlink backend (not a test): medians of read, the ADD and DEL change
-// lists, probe, batched vs one-by-one redirects, and the start of Bun-compiled executables with
-// and without the FFI module. Run as root: `node_modules/bun/bin/bun.exe run test/netlink/bench.ts`.
+// lists, probe, batched vs one-by-one redirects, and the start of Bun-compiled executables that
+// bind nothing, or libc and one socket. Run as root: `node_modules/bun/bin/bun.exe run test/netlink/bench.ts`.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +42,8 @@ const t0 = performance.now();
 const { libc } = await import('../../src/native/libc.js');
 const { createNetlinkBackend } = await import('../../src/net/netlink/backend.js');
 const imported = performance.now();
-// What libc() does, timed apart: taking Bun.FFI, then dlopen of libc's symbols (trampolines).
+// libc()'s cost: it takes Bun.FFI and dlopens libc's symbols (trampolines); the first interval
+// times only the check that Bun.FFI is there.
 if (typeof Bun === 'undefined' || !Bun.FFI) throw new Error('run this under Bun, with Bun.FFI');
 const ffiLoaded = performance.now();
 libc();

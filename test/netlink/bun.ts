@@ -1,26 +1,21 @@
 // Running the netlink backend's driver (driver.ts) under Bun from vitest (which runs under
-// Node, without FFI), and whether this tier can run: skipped locally without root, namespaces
-// or Bun; under CI=true a tier that cannot run fails instead (a skipped tier is no evidence).
+// Node, without FFI), and whether Bun is there: without it a test that drives it is skipped
+// locally and fails under CI=true (a skipped tier is no evidence). No namespace probe here: the
+// unit tier imports this too (sha256.test.ts).
 import { execa, type ResultPromise } from 'execa';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { noNetns } from '../helpers/tier.js';
+import { tierVerdict } from '../helpers/tier-verdict.js';
 
 /** The Bun binary of the `bun` npm package (what `bun build --compile` ships). */
 export const BUN = fileURLToPath(new URL('../../node_modules/bun/bin/bun.exe', import.meta.url));
 const DRIVER = fileURLToPath(new URL('./driver.ts', import.meta.url));
 
-const bunMissing = existsSync(BUN) ? undefined : `no Bun binary at ${BUN} (npm ci)`;
-if (bunMissing && process.env.CI === 'true') {
-  throw new Error(`the netlink tier cannot run under CI=true: ${bunMissing}`);
-}
-
 /** True when Bun cannot be run here (no npm ci). */
-export const noBun = bunMissing !== undefined;
-
-/** True when the real-namespace tests of the netlink backend cannot run here. */
-export const noNetlinkTier = noNetns || noBun;
+export const noBun =
+  tierVerdict('netlink', existsSync(BUN) ? undefined : `no Bun binary at ${BUN} (npm ci)`) !==
+  undefined;
 
 /** Runs one driver command and returns its JSON answer. */
 export async function drive(...args: string[]): Promise<any> {

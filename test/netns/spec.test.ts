@@ -2,31 +2,17 @@
 // by ADD and CHECK, a result converted to an older version carries none of the newer
 // version's fields, the config is read whole even from a stdin left non-blocking, and a
 // closed stdout or stderr is an I/O failure of the answer or nothing, never a crash.
-import { fileURLToPath } from 'node:url';
 import { describe, expect } from 'vitest';
 import { test } from '../helpers/fixtures.js';
 import { snapshot, type Pod } from '../helpers/netns.js';
 import { linkNames } from '../helpers/observe.js';
-import { cni, netconf, ptpLikeResult } from '../helpers/plugin.js';
+import { closedStream, cni, netconf, NONBLOCKING_STDIN, ptpLikeResult } from '../helpers/plugin.js';
 import { noNetns } from '../helpers/tier.js';
 
-/** Runs the plugin with a non-blocking stdin that gets the config only after a pause. */
-const NONBLOCKING_STDIN = [
-  'python3',
-  fileURLToPath(new URL('../helpers/nonblocking-stdin.py', import.meta.url)),
-];
-
-/** Runs the plugin with its stdout or stderr a pipe nobody reads any more (EPIPE). */
-const closed = (stream: 'stdout' | 'stderr') => [
-  'python3',
-  fileURLToPath(new URL('../helpers/closed-stream.py', import.meta.url)),
-  stream,
-];
-
 /** ADD of a pod interface like ptp's in `pod`, the plugin run through `via`. */
-async function addThrough(pod: Pod, via: string[]) {
+function addThrough(pod: Pod, via: readonly string[]) {
   const config = netconf('1.0.0', { prevResult: ptpLikeResult('1.0.0', pod.netns) });
-  return { pod, added: await cni({ command: 'ADD', config, netns: pod.netns, via }) };
+  return cni({ command: 'ADD', config, netns: pod.netns, via: [...via] });
 }
 
 describe.skipIf(noNetns).concurrent('CNI spec', () => {
@@ -50,11 +36,12 @@ describe.skipIf(noNetns).concurrent('CNI spec', () => {
   // A stdin read whole although its first read(2) says EAGAIN; a stderr that is only the log.
   test.for([
     ['a stdin left non-blocking, whose first read says EAGAIN', NONBLOCKING_STDIN],
-    ['a closed stderr', closed('stderr')],
+    ['a closed stderr', closedStream('stderr')],
   ] as const)(
     'ADD wires the pod and answers, exit 0, with %s',
     async ([, via], { pod: makePod }) => {
-      const { pod, added } = await addThrough(await makePod(), [...via]);
+      const pod = await makePod();
+      const added = await addThrough(pod, via);
       expect(added.exitCode, added.stdout + added.stderr).toBe(0);
       expect(added.json.interfaces.map((i: { name: string }) => i.name)).toContain('tap0_urunc');
       expect(await linkNames(pod.ns)).toContain('tap0_urunc');
@@ -64,7 +51,8 @@ describe.skipIf(noNetns).concurrent('CNI spec', () => {
   test('a closed stdout fails ADD with one log line that says so, after what was done', async ({
     pod: makePod,
   }) => {
-    const { pod, added } = await addThrough(await makePod(), closed('stdout'));
+    const pod = await makePod();
+    const added = await addThrough(pod, closedStream('stdout'));
     expect(added.exitCode).toBe(1);
     // The log still tells what ADD did: the runtime, without a result, will send DEL.
     expect(added.stderr).toMatch(

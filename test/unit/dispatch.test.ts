@@ -307,10 +307,11 @@ describe('the plugin loader', () => {
 });
 
 describe('dispatch, when stdout refuses the answer', () => {
+  const EPIPE = 'write(1): EPIPE (Broken pipe)';
   /** A dispatch whose every stdout write fails as a write to a pipe nobody reads. */
   const unread = (env: Record<string, string>, stdin: string, source: PluginSource) =>
     runDispatch(env, stdin, source, () => {
-      throw Object.assign(new Error('write(1): EPIPE (Broken pipe)'), { code: 'EPIPE' });
+      throw Object.assign(new Error(EPIPE), { code: 'EPIPE' });
     });
 
   it('fails a done ADD with code 5 (I/O), and tries no error on the same stdout', async () => {
@@ -320,7 +321,7 @@ describe('dispatch, when stdout refuses the answer', () => {
     expect(out.exitCode).toBe(1);
     expect(out.error).toMatchObject({
       code: 5,
-      message: 'could not write the answer to stdout: write(1): EPIPE (Broken pipe)',
+      message: `could not write the answer to stdout: ${EPIPE}`,
     });
     expect(out.unanswered).toBeUndefined();
   });
@@ -331,7 +332,7 @@ describe('dispatch, when stdout refuses the answer', () => {
     expect(out.error?.code).toBe(6);
     expect(out.unanswered).toMatchObject({
       code: 5,
-      message: 'could not write the answer to stdout: write(1): EPIPE (Broken pipe)',
+      message: `could not write the answer to stdout: ${EPIPE}`,
     });
   });
 });

@@ -1,6 +1,7 @@
-// The SHA-256 behind every ownership mark, in both builds: FIPS 180-4's examples, and the
-// executable's hasher (Bun's, run under Bun by the netlink driver) agreeing with Node's on any
-// text: a tap, a cookie or a lock of one build must be the other build's too.
+// The SHA-256 behind every ownership mark, in both builds: FIPS 180-4's examples (the Node.js
+// entry's hasher, node:crypto), and the executable's hasher (Bun's, run under Bun by the
+// netlink driver) agreeing with Node's on any text: a tap, a cookie or a lock of one build must
+// be the other build's too.
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +25,7 @@ describe('sha256Hex', () => {
     const texts = [
       'abc',
       '',
-      ...Array.from({ length: 3 }, (_, length) => 'u'.repeat(55 + length)),
+      ...Array.from({ length: 3 }, (_, i) => 'u'.repeat(55 + i)),
       ...fc.sample(fc.string({ unit: 'binary', maxLength: 600 }), 40),
     ];
     expect(await drive('sha256', JSON.stringify(texts))).toEqual(texts.map(reference));

@@ -2,6 +2,7 @@
 // /dev/net/tun, each failure a NetError naming the change's shell equivalent.
 import type { Change } from '../changes.js';
 import { NetError } from '../errors.js';
+import type { Link } from '../model.js';
 import { addRedirectRequest, deleteFilterRequest, deletePriorityRequest } from './filter.js';
 import { libc, SysError } from '../../native/libc.js';
 import { deleteLinkRequest, getLinkRequest, parseLink, setLinkRequest } from './link.js';
@@ -22,12 +23,12 @@ export interface ApplyHooks {
 
 /** Applies changes to the namespace of `ns`, whose rtnetlink socket is `socket`. */
 export class ChangeApplier {
-  /** ifindex by name, looked up once per name (forgotten when the link is deleted). */
+  /** ifindex by name: the read's (`known`), else looked up once; forgotten when the link is deleted. */
   private readonly indexes: Map<string, number>;
   private readonly hooks: ApplyHooks;
 
   /**
-   * `known`: the ifindexes of the read the changes were planned on, so that a device it saw is
+   * `known`: the links of the read the changes were planned on, so that a device it saw is
    * not looked up again (a query and a link parse each, ~0.1 ms in a cold process). Safe when
    * the device was replaced since: the kernel hands out a namespace's ifindexes cyclically
    * (dev_index_reserve), so a stale one names no device, the change fails with ENODEV, and the
@@ -36,9 +37,9 @@ export class ChangeApplier {
   constructor(
     private readonly ns: NamespaceHandle,
     private readonly socket: RouteSocket,
-    options: { known?: ReadonlyMap<string, number>; hooks?: ApplyHooks } = {},
+    options: { known?: readonly Link[]; hooks?: ApplyHooks } = {},
   ) {
-    this.indexes = new Map(options.known);
+    this.indexes = new Map(options.known?.map((link) => [link.name, link.index]));
     this.hooks = options.hooks ?? {};
   }
 
@@ -71,7 +72,7 @@ export class ChangeApplier {
     this.socket.request(this.requestFor(change, operation), operation);
   }
 
-  /** The one request of a change other than create-tap (devices looked up by name first). */
+  /** The one request of a change other than create-tap (its devices by ifindex: see index). */
   private requestFor(
     change: Exclude<Change, { op: 'create-tap' }>,
     operation: Operation,
@@ -147,7 +148,10 @@ export class ChangeApplier {
     }
   }
 
-  /** The ifindex of `name` (RTM_GETLINK by name); ENODEV as a NetError of `operation`. */
+  /**
+   * The ifindex of `name`: the read's, else RTM_GETLINK by name; ENODEV as a NetError of
+   * `operation`.
+   */
   index(name: string, operation: Operation): number {
     const known = this.indexes.get(name);
     if (known !== undefined) return known;

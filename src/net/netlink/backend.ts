@@ -11,20 +11,23 @@ import { RouteSocket } from './socket.js';
 
 /** Makes the netlink backend; each kernel reply is awaited at most `timeoutMs`. */
 export const createNetlinkBackend: BackendFactory = ({ timeoutMs }): NetBackend => {
-  /** The ifindexes of each namespace's last read: what its changes are planned on. */
-  const readIndexes = new Map<string, Map<string, number>>();
+  /**
+   * The links of each namespace's last read: what its changes are planned on (every apply
+   * follows a read of its namespace: converge, rollback, cleanup).
+   */
+  const readLinksOf = new Map<string, Link[]>();
   return {
     name: 'netlink',
 
     async read(netns) {
       const snapshot = withNamespace(netns, timeoutMs, (socket) => readSnapshot(socket));
-      readIndexes.set(netns, new Map(snapshot.links.map((link) => [link.name, link.index])));
+      readLinksOf.set(netns, snapshot.links);
       return snapshot;
     },
 
     async apply(netns, changes) {
       if (changes.length === 0) return;
-      const known = readIndexes.get(netns);
+      const known = readLinksOf.get(netns);
       withNamespace(netns, timeoutMs, (socket, ns) =>
         new ChangeApplier(ns, socket, { known }).apply(changes),
       );

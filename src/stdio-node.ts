@@ -1,6 +1,6 @@
 // The Node.js entry's standard streams: read(2) and write(2) on fds 0, 1 and 2 through node:fs.
 import { readSync, writeSync } from 'node:fs';
-import { readAllBounded, writeAll, type Stdio } from './stdio.js';
+import { readAllBounded, writeAll, type Stdio } from './cni/stdio.js';
 
 /** The Node.js entry's stdio. */
 export const nodeStdio: Stdio = {
